@@ -1,0 +1,1 @@
+"""长者服务助手: settings, database, domain services, app factory and launcher."""

@@ -1,0 +1,37 @@
+"""Database: models, sessions and Alembic migrations."""
+
+from assistant.db.models import (
+    AlertSubscription,
+    Base,
+    Broadcast,
+    CallbackRequest,
+    Elder,
+    Emergency,
+    EmergencyEvent,
+    FraudReport,
+    MealOrder,
+    OutboxMessage,
+    PhoneCall,
+    UserBinding,
+    utcnow,
+)
+from assistant.db.session import get_engine, get_sessionmaker, session_scope
+
+__all__ = [
+    "AlertSubscription",
+    "Base",
+    "Broadcast",
+    "CallbackRequest",
+    "Elder",
+    "Emergency",
+    "EmergencyEvent",
+    "FraudReport",
+    "MealOrder",
+    "OutboxMessage",
+    "PhoneCall",
+    "UserBinding",
+    "get_engine",
+    "get_sessionmaker",
+    "session_scope",
+    "utcnow",
+]
