@@ -1,0 +1,1 @@
+"""Domain services: elders, meals, emergencies, alerts, hand-off, outbox."""
