@@ -89,7 +89,9 @@ class Settings(BaseSettings):
     )
 
     # --- Twilio -----------------------------------------------------------------
-    twilio_account_sid: str = Field("", description="Twilio account SID; empty disables sending.")
+    twilio_account_sid: str = Field(
+        "", description="Twilio account SID; empty disables sending."
+    )
     twilio_auth_token: str = Field(
         "", description="Twilio auth token; also checks webhook signatures."
     )

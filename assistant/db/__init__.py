@@ -1,5 +1,6 @@
 """Database: models, sessions and Alembic migrations."""
 
+from assistant.db.migrate import upgrade_database
 from assistant.db.models import (
     AlertSubscription,
     Base,
@@ -33,5 +34,6 @@ __all__ = [
     "get_engine",
     "get_sessionmaker",
     "session_scope",
+    "upgrade_database",
     "utcnow",
 ]

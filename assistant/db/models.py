@@ -84,7 +84,9 @@ class MealOrder(TimestampMixin, Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     service_mode: Mapped[str] = mapped_column(String(16))  # dine_in | delivery
     diet_notes: Mapped[str | None] = mapped_column(String(256))
-    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked|cancelled
+    status: Mapped[str] = mapped_column(
+        String(16), default="booked"
+    )  # booked|cancelled
     cancelled_at: Mapped[dt.datetime | None] = mapped_column()
 
 
