@@ -1,0 +1,63 @@
+"""The FastAPI app factory: routers per connector, shared clients in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.sessions import SessionMiddleware
+
+from assistant import actions_webhook, health
+from assistant.db import upgrade_database
+from assistant.settings import Settings, get_settings
+from connectors import webchat
+from connectors.staff import auth as staff_auth
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # voice messages are the largest legitimate bodies
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    upgrade_database(settings.effective_database_url)
+    app.state.http = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
+    try:
+        yield
+    finally:
+        await app.state.http.aclose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (the environment's settings by default)."""
+    settings = settings or get_settings()
+    settings.check_production()
+    app = FastAPI(title="长者服务助手", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="staff_session",
+        same_site="strict",
+        https_only=settings.public_url.startswith("https"),
+    )
+
+    @app.middleware("http")
+    async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse(
+                status_code=413, content={"detail": "请求太大了 (body too large)"}
+            )
+        return await call_next(request)
+
+    app.include_router(health.router)
+    app.include_router(actions_webhook.router)
+    app.include_router(webchat.router)
+    app.include_router(staff_auth.router)
+    return app

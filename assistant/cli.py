@@ -1,0 +1,56 @@
+"""Command line of the assistant core: ``python -m assistant <command>``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from assistant.settings import Settings, get_settings
+
+
+def settings_table() -> str:
+    """Markdown table of every setting, for the README."""
+    rows = ["| variable | default | what it is |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        shown = (
+            str(default).replace(str(Settings().var_dir.parent), ".")
+            if default not in ("", None)
+            else ""
+        )
+        rows.append(f"| `ASSISTANT_{name.upper()}` | `{shown}` | {info.description} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "run", help="train if needed, start Rasa and the app, supervise them"
+    )
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    train.add_argument("--force", action="store_true")
+    sub.add_parser("settings-doc", help="print the settings table for the README")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "run":
+        from assistant.launcher import run
+
+        run(settings)
+    elif args.command == "migrate":
+        from assistant.db import upgrade_database
+
+        upgrade_database(settings.effective_database_url)
+    elif args.command == "train":
+        from assistant.rasa_project import ensure_model
+
+        print(ensure_model(settings, force=args.force))
+    elif args.command == "settings-doc":
+        print(settings_table())
+    return 0

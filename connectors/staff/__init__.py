@@ -1,0 +1,1 @@
+"""Staff console connector: login, policy search, elders, emergencies."""

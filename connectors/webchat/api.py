@@ -1,0 +1,113 @@
+"""``POST /api/chat``: one web chat turn, relayed to Rasa with a timeout.
+
+When Rasa is down the user still gets a short Chinese apology with a way to
+reach a person, and an emergency said at that moment is recorded all the same:
+the same guard Rasa runs is applied here before relaying.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from nlu.emergency_guard import detect_emergency
+from pydantic import BaseModel, Field
+
+from assistant.db import Elder, UserBinding, session_scope
+from assistant.deps import SettingsDep
+from assistant.dialogue import RasaUnavailable, relay
+from assistant.services.emergencies import record_emergency
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["chat"])
+
+
+class ChatRequest(BaseModel):
+    user_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w\-.:@+]+$")
+    text: str = Field(min_length=1)
+    channel: Literal["web"] = "web"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChatResponse(BaseModel):
+    messages: list[dict[str, Any]]
+
+
+def rasa_down_reply(settings: Settings, *, emergency_recorded: bool) -> str:
+    """The apology a user reads when the dialogue engine cannot answer."""
+    person = (
+        f"要找工作人员，请打电话{settings.duty_phone}。"
+        if settings.duty_phone
+        else "要找工作人员，请直接到驿站，或稍后再试。"
+    )
+    if emergency_recorded:
+        ambulance = settings.service_directory.get("急救", "")
+        urgent = f"有生命危险，请马上打{ambulance}。" if ambulance else ""
+        return f"对不起，系统现在有点问题。您的求助已经记下了，我们会通知工作人员。{urgent}{person}"
+    return f"对不起，系统现在有点问题，请稍后再试。{person}"
+
+
+def _record_guarded_emergency(settings: Settings, body: ChatRequest) -> bool:
+    """Record an emergency phrase said while Rasa is down; True if one was recorded."""
+    match = detect_emergency(body.text)
+    if match is None:
+        return False
+    with session_scope(settings.effective_database_url) as session:
+        binding = (
+            session.query(UserBinding)
+            .filter_by(channel=body.channel, user_id=body.user_id)
+            .one_or_none()
+        )
+        elder = session.get(Elder, binding.elder_id) if binding else None
+        emergency = record_emergency(
+            session,
+            user_id=body.user_id,
+            channel=body.channel,
+            utterance=body.text,
+            emergency_type=match.emergency_type,
+            elder=elder,
+        )
+        emergency_id = emergency.id
+    logger.warning("emergency %s recorded while Rasa is down", emergency_id)
+    return True
+
+
+@router.post("/api/chat", response_model=ChatResponse)
+async def chat(body: ChatRequest, request: Request, settings: SettingsDep) -> Any:
+    """Send one chat message to the assistant and return its replies."""
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(status_code=422, detail="消息是空的 (text is empty)")
+    if len(text) > settings.max_message_chars:
+        raise HTTPException(
+            status_code=422,
+            detail=f"消息太长了，请少于{settings.max_message_chars}个字 "
+            f"(text longer than {settings.max_message_chars} characters)",
+        )
+    try:
+        messages = await relay(
+            settings,
+            sender_id=body.user_id,
+            text=text,
+            channel=body.channel,
+            metadata=body.metadata,
+            client=request.app.state.http,
+        )
+    except RasaUnavailable:
+        recorded = _record_guarded_emergency(
+            settings, body.model_copy(update={"text": text})
+        )
+        reply = rasa_down_reply(settings, emergency_recorded=recorded)
+        return JSONResponse(
+            status_code=503,
+            content={
+                "detail": "dialogue engine unavailable",
+                "emergency_recorded": recorded,
+                "messages": [{"text": reply, "buttons": [], "citations": []}],
+            },
+        )
+    return {"messages": [m.to_json() for m in messages]}

@@ -1,0 +1,110 @@
+"""A real running stack for integration tests: Rasa server + app, on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.launcher import ManagedProcess, build_processes
+from assistant.settings import Settings
+
+STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """Handles to a started stack and helpers to talk to it."""
+
+    settings: Settings
+    app_url: str
+    rasa_url: str
+    db_url: str
+    processes: list[ManagedProcess] = field(default_factory=list)
+
+    def post_chat(self, user_id: str, text: str, **extra: Any) -> httpx.Response:
+        body = {"user_id": user_id, "text": text, "channel": "web", **extra}
+        return httpx.post(f"{self.app_url}/api/chat", json=body, timeout=60)
+
+    def chat(
+        self, user_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """One turn; the bot's messages (asserts the turn succeeded)."""
+        response = self.post_chat(user_id, text, metadata=metadata or {})
+        assert response.status_code == 200, response.text
+        messages: list[dict[str, Any]] = response.json()["messages"]
+        return messages
+
+    def staff_client(self) -> httpx.Client:
+        """An HTTP client logged in to the staff console."""
+        client = httpx.Client(base_url=self.app_url, timeout=30)
+        login = client.post(
+            "/api/staff/login",
+            json={"username": STAFF_USER, "password": STAFF_PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        return client
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def start_stack(
+    tmp: Path, *, model: Path, extra_env: dict[str, str] | None = None
+) -> Stack:
+    """Start Rasa and the app against a fresh SQLite database under ``tmp``.
+
+    The knowledge index and models stay in the project's var/ (built by set-up);
+    everything the conversation writes goes under ``tmp``.
+    """
+    app_port, rasa_port = free_port(), free_port()
+    db_url = f"sqlite:///{tmp / 'assistant.db'}"
+    env = {
+        "ASSISTANT_ENVIRONMENT": "test",
+        "ASSISTANT_DATABASE_URL": db_url,
+        "ASSISTANT_APP_PORT": str(app_port),
+        "ASSISTANT_RASA_PORT": str(rasa_port),
+        "ASSISTANT_STAFF_USERS": json.dumps({STAFF_USER: STAFF_PASSWORD}),
+        "HF_HUB_OFFLINE": "1",
+        **(extra_env or {}),
+    }
+    settings = Settings(
+        database_url=db_url,
+        app_port=app_port,
+        rasa_port=rasa_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+    )
+    processes = build_processes(settings, model=model, log_dir=tmp)
+    for process in processes:
+        process.env.update(env)
+    stack = Stack(
+        settings=settings,
+        app_url=f"http://127.0.0.1:{app_port}",
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        db_url=db_url,
+        processes=processes,
+    )
+    try:
+        for process in processes:
+            process.start()
+        processes[1].wait_healthy(120)
+        processes[0].wait_healthy(300)
+    except Exception:
+        stack.stop()
+        for log in ("rasa.log", "app.log"):
+            path = tmp / log
+            if path.exists():
+                print(f"--- {log} ---\n{path.read_text(errors='replace')[-4000:]}")
+        raise
+    return stack
