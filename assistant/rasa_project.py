@@ -103,7 +103,8 @@ def tracker_store_config(settings: Settings) -> dict[str, object]:
         return {
             "type": "SQL",
             "dialect": "sqlite",
-            "db": str(settings.var_dir / "rasa" / "tracker.db"),
+            # Next to the app's database file: each database gets its own trackers.
+            "db": str(Path(url.database or settings.var_dir / "x").parent / "tracker.db"),
         }
     return {
         "type": "SQL",

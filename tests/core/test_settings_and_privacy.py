@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.cli import settings_table
+from assistant.privacy import mask_name, mask_phone, mask_text
+from assistant.settings import Settings
+
+
+def test_settings_read_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DUTY_PHONE", "010-12345678")
+    monkeypatch.setenv("ASSISTANT_SERVICE_DIRECTORY", '{"急救": "120"}')
+    settings = Settings()
+    assert settings.duty_phone == "010-12345678"
+    assert settings.service_directory == {"急救": "120"}
+
+
+def test_default_database_is_sqlite_under_var(tmp_path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'assistant.db'}"
+
+
+def test_production_refuses_placeholder_secrets() -> None:
+    with pytest.raises(ValueError, match="SESSION_SECRET"):
+        Settings(environment="production").check_production()
+    Settings(
+        environment="production", session_secret="s" * 32, rasa_token="t" * 32
+    ).check_production()
+
+
+def test_every_setting_is_documented() -> None:
+    for name, info in Settings.model_fields.items():
+        assert info.description, f"setting {name} has no description"
+    table = settings_table()
+    assert table.count("\n| `ASSISTANT_") == len(Settings.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [("+8613912345678", "***5678"), ("010-6512 3456", "***3456"), (None, "-"), ("12", "***")],
+)
+def test_mask_phone(phone: str | None, masked: str) -> None:
+    assert mask_phone(phone) == masked
+
+
+def test_mask_name_and_text() -> None:
+    assert mask_name("张桂兰") == "张**"
+    assert mask_text("我的电话是13912345678，快来") == "我的电话是***5678，快来"

@@ -1,0 +1,54 @@
+"""Reachability of the machine's PostgreSQL and Redis, for tests that need them."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def require_postgres() -> None:
+    if not port_open(5432):
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+
+
+def require_redis() -> None:
+    if not port_open(6379):
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create a throw-away database on the local server; yield its URL; drop it."""
+    require_postgres()
+    name = f"assistant_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        from assistant.db.session import get_engine
+
+        for url in list(_cached_urls(name)):
+            get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _cached_urls(name: str) -> Iterator[str]:
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
