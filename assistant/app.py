@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from assistant import actions_webhook, health
@@ -16,6 +17,8 @@ from assistant.db import upgrade_database
 from assistant.settings import Settings, get_settings
 from connectors import webchat
 from connectors.staff import auth as staff_auth
+from connectors.staff import pages as staff_pages
+from connectors.webchat import pages as chat_pages
 
 logger = logging.getLogger(__name__)
 
@@ -59,5 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(actions_webhook.router)
     app.include_router(webchat.router)
+    app.include_router(chat_pages.router)
     app.include_router(staff_auth.router)
+    app.include_router(staff_pages.router)
+    app.mount(
+        "/static", StaticFiles(directory=chat_pages.STATIC_DIR), name="chat-static"
+    )
+    app.mount(
+        "/staff/static",
+        StaticFiles(directory=staff_pages.STATIC_DIR),
+        name="staff-static",
+    )
     return app
