@@ -61,7 +61,12 @@ class Stack:
 
 
 def start_stack(
-    tmp: Path, *, model: Path, extra_env: dict[str, str] | None = None
+    tmp: Path,
+    *,
+    model: Path,
+    extra_env: dict[str, str] | None = None,
+    database_url: str | None = None,
+    lock_store_url: str = "",
 ) -> Stack:
     """Start Rasa and the app against a fresh SQLite database under ``tmp``.
 
@@ -69,12 +74,13 @@ def start_stack(
     everything the conversation writes goes under ``tmp``.
     """
     app_port, rasa_port = free_port(), free_port()
-    db_url = f"sqlite:///{tmp / 'assistant.db'}"
+    db_url = database_url or f"sqlite:///{tmp / 'assistant.db'}"
     env = {
         "ASSISTANT_ENVIRONMENT": "test",
         "ASSISTANT_DATABASE_URL": db_url,
         "ASSISTANT_APP_PORT": str(app_port),
         "ASSISTANT_RASA_PORT": str(rasa_port),
+        "ASSISTANT_RASA_LOCK_STORE_URL": lock_store_url,
         "ASSISTANT_STAFF_USERS": json.dumps({STAFF_USER: STAFF_PASSWORD}),
         "HF_HUB_OFFLINE": "1",
         **(extra_env or {}),
@@ -84,6 +90,7 @@ def start_stack(
         app_port=app_port,
         rasa_port=rasa_port,
         rasa_url=f"http://127.0.0.1:{rasa_port}",
+        rasa_lock_store_url=lock_store_url,
     )
     processes = build_processes(settings, model=model, log_dir=tmp)
     for process in processes:

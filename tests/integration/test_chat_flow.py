@@ -1,0 +1,65 @@
+"""Chat turns through the app and a real Rasa server with the trained model."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from assistant.db import Emergency, session_scope
+from tests.utils.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def texts(messages: list[dict]) -> str:
+    return " ".join(m["text"] for m in messages)
+
+
+def test_greeting_gets_a_chinese_reply(stack: Stack) -> None:
+    messages = stack.chat("it-greet", "你好")
+    assert messages, "Rasa answered nothing"
+    assert all(set(m) >= {"text", "buttons", "citations"} for m in messages)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in texts(messages))
+
+
+def test_emergency_phrase_creates_an_emergency_row(stack: Stack) -> None:
+    messages = stack.chat("it-emergency", "救命啊我老伴摔倒了起不来")
+    assert messages
+    with session_scope(stack.db_url) as session:
+        rows = list(
+            session.scalars(
+                select(Emergency).where(Emergency.user_id == "it-emergency")
+            )
+        )
+        assert len(rows) == 1
+        assert rows[0].channel == "web"
+        assert rows[0].emergency_type == "fall"
+        assert [e.kind for e in rows[0].events][0] == "reported"
+
+
+def test_out_of_scope_gets_a_polite_fallback(stack: Stack) -> None:
+    messages = stack.chat("it-oos", "帮我查一下明天的股票行情")
+    reply = texts(messages)
+    assert reply
+    assert (
+        "工作人员" in reply or "人工" in reply or "不会" in reply or "帮不了" in reply
+    )
+
+
+def test_bad_input_through_the_running_app(stack: Stack) -> None:
+    assert stack.post_chat("", "你好").status_code == 422
+    too_long = stack.post_chat("it-long", "好" * 5000)
+    assert too_long.status_code == 422
+    broken = httpx.post(
+        f"{stack.app_url}/api/chat",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
+    assert broken.status_code == 422
+
+
+def test_health_is_ok_with_rasa_and_database(stack: Stack) -> None:
+    body = httpx.get(f"{stack.app_url}/health", timeout=10).json()
+    assert body["rasa"]["ok"] is True
+    assert body["database"]["ok"] is True
