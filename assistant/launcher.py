@@ -124,7 +124,10 @@ def build_processes(
 
 
 def supervise(
-    processes: list[ManagedProcess], stop_after_s: float | None = None
+    processes: list[ManagedProcess],
+    *,
+    stop_after_s: float | None = None,
+    handle_signals: bool = True,
 ) -> None:
     """Restart any process that dies until SIGINT/SIGTERM (or ``stop_after_s``)."""
     stopping = False
@@ -133,8 +136,9 @@ def supervise(
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    if handle_signals:
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
     started = time.monotonic()
     while not stopping:
         if stop_after_s is not None and time.monotonic() - started > stop_after_s:
