@@ -103,6 +103,79 @@ class Settings(BaseSettings):
         description="Override of Twilio's API base URL (tests point it at a local server).",
     )
 
+    # --- voice -------------------------------------------------------------------
+    asr_model_path: str = Field(
+        "",
+        description="Vosk model directory; empty means the model installed with "
+        "`python -m voice models install` under var/models/vosk/.",
+    )
+    asr_model_lang: str = Field(
+        "",
+        description="Language of asr_model_path when its folder does not say (zh, ko, ...); "
+        "only a zh model turns on spoken input on the phone.",
+    )
+    asr_threads: int = Field(
+        2, description="Threads that run Vosk recognisers (shared by all calls)."
+    )
+    asr_silence_s: float = Field(
+        0.8, description="Seconds of silence that end a caller's utterance."
+    )
+    asr_silence_elder_s: float = Field(
+        1.4, description="Seconds of silence that end an utterance in elder mode."
+    )
+    asr_max_utterance_s: float = Field(
+        20.0, description="An utterance longer than this is ended and recognised anyway."
+    )
+    asr_vad_rms: float = Field(
+        350.0,
+        description="RMS level (16-bit PCM) above which a 20 ms frame counts as speech.",
+    )
+    asr_barge_in_ms: int = Field(
+        200,
+        description="Milliseconds of caller speech over a reply that stop it (barge-in).",
+    )
+    tts_voice: str = Field(
+        "sit/cmn-Latn-pinyin",
+        description="espeak-ng voice for pyttsx3 (the plain cmn voice spells hanzi as pinyin).",
+    )
+    tts_rate: int = Field(170, description="Speaking rate (words per minute), normal mode.")
+    tts_rate_elder: int = Field(
+        135, description="Speaking rate in elder mode (slower; 130-150 stays clear)."
+    )
+    tts_volume: float = Field(0.9, description="TTS volume 0-1, normal mode.")
+    tts_volume_elder: float = Field(
+        1.0, description="TTS volume 0-1 in elder mode (above 1.0 clips)."
+    )
+    tts_cache_dir: str = Field(
+        "", description="Folder of cached synthesised audio; empty means var/audio_cache."
+    )
+    tts_cache_max_files: int = Field(
+        2000, description="Cached audio files kept; the oldest are removed beyond this."
+    )
+
+    # --- telephone ------------------------------------------------------------------
+    phone_mode: Literal["auto", "stream", "gather"] = Field(
+        "auto",
+        description="Hotline mode: stream (Media Streams + Vosk), gather (Twilio speech "
+        "recognition, our own audio), auto = stream when a Chinese Vosk model is installed.",
+    )
+    phone_no_input_s: float = Field(
+        8.0, description="Seconds of caller silence before a kind reprompt."
+    )
+    phone_no_input_elder_s: float = Field(
+        10.0, description="Seconds of silence before a reprompt in elder mode."
+    )
+    phone_max_reprompts: int = Field(
+        3, description="Reprompts in a row before a person is offered (never hangs up)."
+    )
+    phone_gather_timeout_s: int = Field(
+        6, description="Gather mode: seconds Twilio waits for the caller to start."
+    )
+    phone_gather_speech_timeout: str = Field(
+        "auto",
+        description="Gather mode: Twilio speechTimeout (seconds of pause, or auto).",
+    )
+
     @field_validator("var_dir")
     @classmethod
     def _absolute_var_dir(cls, value: Path) -> Path:

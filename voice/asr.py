@@ -1,0 +1,273 @@
+"""Streaming speech recognition with Vosk: one Model, one recogniser per stream.
+
+Vosk's own endpointer (rule2: 0.5 s after a word) would cut elders off
+mid-sentence, so its results are treated as segments and an utterance ends only
+after the configured silence (longer in elder mode), measured in audio time with
+a simple energy detector. All Vosk calls are blocking: run them in ``pool``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from assistant.settings import Settings
+from voice.audio import rms
+from voice.models import ModelError, check_model_dir, resolve
+
+logger = logging.getLogger(__name__)
+
+EventKind = Literal["speech_start", "partial", "final"]
+
+
+@dataclass
+class AsrEvent:
+    """Something the recogniser noticed; times are seconds of stream audio."""
+
+    kind: EventKind
+    text: str = ""
+    words: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float | None = None
+    at_s: float = 0.0
+
+
+class AsrUnavailable(RuntimeError):
+    """No usable model is loaded."""
+
+
+class AsrEngine:
+    """Loads the Vosk model once and makes recognisers for many streams."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path, self.lang = resolve(settings)
+        self.model: Any = None
+        self.error: str | None = None
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.asr_threads), thread_name_prefix="vosk"
+        )
+
+    @property
+    def ready(self) -> bool:
+        return self.model is not None
+
+    @property
+    def chinese(self) -> bool:
+        """Whether the loaded model understands Mandarin."""
+        return self.ready and self.lang.lower().startswith(("zh", "cn"))
+
+    def load(self) -> bool:
+        """Load the model (blocking); on failure keep a clear error, never raise."""
+        if self.model is not None:
+            return True
+        if self.path is None:
+            self.error = (
+                "no Vosk model installed: run `python -m voice models install small-cn` "
+                "(or set ASSISTANT_ASR_MODEL_PATH)"
+            )
+            logger.warning("ASR disabled: %s", self.error)
+            return False
+        try:
+            check_model_dir(self.path)
+            import vosk
+
+            vosk.SetLogLevel(-1)
+            self.model = vosk.Model(str(self.path))
+        except (ModelError, Exception) as exc:  # vosk raises a bare Exception
+            self.error = f"cannot load Vosk model at {self.path}: {exc}"
+            logger.error("ASR disabled: %s", self.error)
+            return False
+        self.error = None
+        logger.info("Vosk model loaded from %s (lang=%s)", self.path, self.lang or "?")
+        return True
+
+    async def aload(self) -> bool:
+        """Load the model without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, self.load)
+
+    def status(self) -> dict[str, Any]:
+        """Health information: ok, path, language, error."""
+        return {
+            "ok": self.ready,
+            "model": str(self.path) if self.path else None,
+            "lang": self.lang or None,
+            "chinese": self.chinese,
+            "error": self.error,
+        }
+
+    def stream(
+        self, *, sample_rate: int, elder: bool = False, grammar: list[str] | None = None
+    ) -> AsrStream:
+        """A new recogniser for one call or recording.
+
+        Raises:
+            AsrUnavailable: no model is loaded.
+        """
+        if self.model is None:
+            raise AsrUnavailable(self.error or "model not loaded")
+        return AsrStream(self, sample_rate=sample_rate, elder=elder, grammar=grammar)
+
+    async def accept(self, stream: AsrStream, pcm: bytes) -> list[AsrEvent]:
+        """Feed PCM to ``stream`` in the pool; returns the events it produced."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, stream.accept, pcm)
+
+    async def finish(self, stream: AsrStream) -> list[AsrEvent]:
+        """Flush ``stream``'s last words in the pool."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.pool, stream.finish
+        )
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class AsrStream:
+    """One recogniser with utterance endpointing; not thread-safe, call in order."""
+
+    def __init__(
+        self,
+        engine: AsrEngine,
+        *,
+        sample_rate: int,
+        elder: bool = False,
+        grammar: list[str] | None = None,
+    ) -> None:
+        import vosk
+
+        self.settings = engine.settings
+        self.rate = sample_rate
+        self.chinese = engine.lang.lower().startswith(("zh", "cn"))
+        args: list[Any] = [engine.model, float(sample_rate)]
+        if grammar:
+            args.append(json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+        self.rec = vosk.KaldiRecognizer(*args)
+        self.rec.SetWords(True)
+        self.elder = elder
+        self.samples_in = 0
+        self._carry = b""
+        self._reset_utterance()
+
+    def _reset_utterance(self) -> None:
+        self._segments: list[dict[str, Any]] = []
+        self._in_speech = False
+        self._voiced_ms = 0
+        self._silence_ms = 0
+        self._utt_ms = 0
+        self._last_partial = ""
+        self._announced = False
+
+    @property
+    def silence_s(self) -> float:
+        s = self.settings
+        return s.asr_silence_elder_s if self.elder else s.asr_silence_s
+
+    def set_grammar(self, phrases: list[str] | None) -> None:
+        """Restrict recognition to ``phrases`` (menu answers), or lift it with None."""
+        grammar = (
+            json.dumps([*phrases, "[unk]"], ensure_ascii=False) if phrases else "[]"
+        )
+        self.rec.SetGrammar(grammar)
+
+    @property
+    def audio_s(self) -> float:
+        return self.samples_in / self.rate
+
+    def accept(self, pcm: bytes) -> list[AsrEvent]:
+        """Feed 16-bit PCM; returns speech_start, partial and final events."""
+        data = self._carry + pcm
+        frame_bytes = self.rate // 50 * 2  # 20 ms
+        usable = len(data) // frame_bytes * frame_bytes
+        self._carry = data[usable:]
+        events: list[AsrEvent] = []
+        for start in range(0, usable, frame_bytes):
+            events.extend(self._frame(data[start : start + frame_bytes]))
+        return events
+
+    def _frame(self, frame: bytes) -> list[AsrEvent]:
+        self.samples_in += len(frame) // 2
+        events: list[AsrEvent] = []
+        voiced = rms(frame) >= self.settings.asr_vad_rms
+        if self.rec.AcceptWaveform(frame):
+            self._take_segment(json.loads(self.rec.Result()))
+        else:
+            partial = json.loads(self.rec.PartialResult()).get("partial", "")
+            if partial and partial != self._last_partial:
+                self._last_partial = partial
+                events.append(
+                    AsrEvent("partial", text=self._joined(partial), at_s=self.audio_s)
+                )
+        if voiced:
+            self._in_speech = True
+            self._voiced_ms += 20
+            self._silence_ms = 0
+        elif self._in_speech:
+            self._silence_ms += 20
+        if self._in_speech:
+            self._utt_ms += 20
+        if self._voiced_ms >= self.settings.asr_barge_in_ms and not self._announced:
+            self._announced = True
+            events.append(AsrEvent("speech_start", at_s=self.audio_s))
+        too_long = self._utt_ms >= self.settings.asr_max_utterance_s * 1000
+        if self._in_speech and (self._silence_ms >= self.silence_s * 1000 or too_long):
+            final = self._end_utterance()
+            if final is not None:
+                events.append(final)
+        return events
+
+    def _take_segment(self, result: dict[str, Any]) -> None:
+        if result.get("text"):
+            self._segments.append(result)
+        self._last_partial = ""
+
+    def _joined(self, tail: str = "") -> str:
+        parts = [seg["text"] for seg in self._segments]
+        if tail:
+            parts.append(tail)
+        text = " ".join(parts).strip()
+        # Chinese models put spaces between words; Chinese text has none
+        return text.replace(" ", "") if self.chinese else text
+
+    def _end_utterance(self) -> AsrEvent | None:
+        self._take_segment(json.loads(self.rec.FinalResult()))
+        words = [w for seg in self._segments for w in seg.get("result", [])]
+        text = self._joined()
+        self._reset_utterance()
+        if not text:
+            return None
+        confs = [float(w.get("conf", 0.0)) for w in words]
+        confidence = sum(confs) / len(confs) if confs else None
+        return AsrEvent(
+            "final", text=text, words=words, confidence=confidence, at_s=self.audio_s
+        )
+
+    def finish(self) -> list[AsrEvent]:
+        """End of audio: whatever was said becomes a final result."""
+        if self._carry:
+            self.samples_in += len(self._carry) // 2
+            self.rec.AcceptWaveform(self._carry[: len(self._carry) // 2 * 2])
+            self._carry = b""
+        final = self._end_utterance()
+        return [final] if final else []
+
+
+def transcribe_file(engine: AsrEngine, path: Path) -> list[AsrEvent]:
+    """Recognise a WAV file (any rate; blocking) and return its final results."""
+    from voice.audio import read_wav
+
+    samples, rate = read_wav(path)
+    stream = engine.stream(sample_rate=rate)
+    events: list[AsrEvent] = []
+    step = rate // 5 * 2  # 200 ms chunks
+    data = samples.astype("<i2").tobytes()
+    for start in range(0, len(data), step):
+        events.extend(
+            e for e in stream.accept(data[start : start + step]) if e.kind == "final"
+        )
+    events.extend(stream.finish())
+    return events
