@@ -40,8 +40,12 @@ def emergencies(settings: Settings) -> list[Emergency]:
         return list(session.scalars(select(Emergency)))
 
 
-def test_rasa_down_gives_503_with_chinese_apology_and_a_person(client: TestClient) -> None:
-    response = client.post("/api/chat", json={"user_id": "fam-1", "text": "你好", "channel": "web"})
+def test_rasa_down_gives_503_with_chinese_apology_and_a_person(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/api/chat", json={"user_id": "fam-1", "text": "你好", "channel": "web"}
+    )
     assert response.status_code == 503
     body = response.json()
     assert body["emergency_recorded"] is False
@@ -49,9 +53,12 @@ def test_rasa_down_gives_503_with_chinese_apology_and_a_person(client: TestClien
     assert "对不起" in reply and "010-88886666" in reply
 
 
-def test_emergency_said_while_rasa_is_down_is_recorded(client: TestClient, settings: Settings) -> None:
+def test_emergency_said_while_rasa_is_down_is_recorded(
+    client: TestClient, settings: Settings
+) -> None:
     response = client.post(
-        "/api/chat", json={"user_id": "fam-2", "text": "我爸摔倒了起不来了", "channel": "web"}
+        "/api/chat",
+        json={"user_id": "fam-2", "text": "我爸摔倒了起不来了", "channel": "web"},
     )
     assert response.status_code == 503
     assert response.json()["emergency_recorded"] is True
@@ -82,7 +89,9 @@ def test_bad_input_is_422(client: TestClient, body: dict) -> None:
 
 def test_malformed_json_is_422(client: TestClient) -> None:
     response = client.post(
-        "/api/chat", content=b'{"user_id": "u", "text": ', headers={"content-type": "application/json"}
+        "/api/chat",
+        content=b'{"user_id": "u", "text": ',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
 
@@ -96,7 +105,9 @@ def test_oversized_message_is_refused(client: TestClient, settings: Settings) ->
 
 def test_oversized_body_is_413(client: TestClient) -> None:
     response = client.post(
-        "/api/chat", content=b"x" * (3 * 1024 * 1024), headers={"content-type": "application/json"}
+        "/api/chat",
+        content=b"x" * (3 * 1024 * 1024),
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
 

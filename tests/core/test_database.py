@@ -17,9 +17,17 @@ from assistant.services.emergencies import record_emergency
 from tests.utils.services import fresh_postgres_database
 
 TABLES = {
-    "elders", "user_bindings", "meal_orders", "emergencies", "emergency_events",
-    "alert_subscriptions", "outbox", "callback_requests", "fraud_reports",
-    "phone_calls", "broadcasts",
+    "elders",
+    "user_bindings",
+    "meal_orders",
+    "emergencies",
+    "emergency_events",
+    "alert_subscriptions",
+    "outbox",
+    "callback_requests",
+    "fraud_reports",
+    "phone_calls",
+    "broadcasts",
 }
 
 
@@ -27,13 +35,21 @@ def _roundtrip(url: str) -> None:
     upgrade_database(url)
     assert TABLES <= set(inspect(get_engine(url)).get_table_names())
     with session_scope(url) as session:
-        elder = Elder(name="张桂兰", phone="+8613900000001", address="幸福里3号楼",
-                      family_contacts=[{"name": "女儿", "phone": "+8613900000002"}])
+        elder = Elder(
+            name="张桂兰",
+            phone="+8613900000001",
+            address="幸福里3号楼",
+            family_contacts=[{"name": "女儿", "phone": "+8613900000002"}],
+        )
         session.add(elder)
         session.flush()
         emergency = record_emergency(
-            session, user_id="u1", channel="web", utterance="我摔倒了起不来",
-            emergency_type="fall", elder=elder,
+            session,
+            user_id="u1",
+            channel="web",
+            utterance="我摔倒了起不来",
+            emergency_type="fall",
+            elder=elder,
         )
         emergency_id = emergency.id
     with session_scope(url) as session:

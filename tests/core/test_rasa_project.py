@@ -31,7 +31,9 @@ def test_endpoints_for_embedded_defaults(tmp_path) -> None:
     endpoints = yaml.safe_load(path.read_text())
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:8000/webhook"
     assert endpoints["tracker_store"] == {
-        "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db")
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": str(tmp_path / "tracker.db"),
     }
     assert "lock_store" not in endpoints
 
@@ -42,10 +44,19 @@ def test_endpoints_for_production(tmp_path) -> None:
         database_url="postgresql+psycopg://app:secret@db.internal:5433/assistant",
         rasa_lock_store_url="redis://cache.internal:6380/2",
     )
-    endpoints = yaml.safe_load(write_endpoints(settings, app_url="http://app:8000").read_text())
+    endpoints = yaml.safe_load(
+        write_endpoints(settings, app_url="http://app:8000").read_text()
+    )
     assert endpoints["tracker_store"] == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 5433,
-        "db": "assistant", "username": "app", "password": "secret",
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": 5433,
+        "db": "assistant",
+        "username": "app",
+        "password": "secret",
     }
     assert endpoints["lock_store"]["type"] == "redis"
-    assert endpoints["lock_store"]["port"] == 6380 and endpoints["lock_store"]["db"] == 2
+    assert (
+        endpoints["lock_store"]["port"] == 6380 and endpoints["lock_store"]["db"] == 2
+    )

@@ -37,7 +37,12 @@ def test_every_setting_is_documented() -> None:
 
 @pytest.mark.parametrize(
     ("phone", "masked"),
-    [("+8613912345678", "***5678"), ("010-6512 3456", "***3456"), (None, "-"), ("12", "***")],
+    [
+        ("+8613912345678", "***5678"),
+        ("010-6512 3456", "***3456"),
+        (None, "-"),
+        ("12", "***"),
+    ],
 )
 def test_mask_phone(phone: str | None, masked: str) -> None:
     assert mask_phone(phone) == masked
