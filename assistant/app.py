@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from assistant import actions_webhook, health
 from assistant.db import upgrade_database
 from assistant.settings import Settings, get_settings
-from connectors import webchat
+from connectors import telephone, webchat
 from connectors.staff import auth as staff_auth
 from connectors.staff import pages as staff_pages
 from connectors.webchat import pages as chat_pages
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_pages.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_pages.router)
+    app.include_router(telephone.router)
     app.mount(
         "/static", StaticFiles(directory=chat_pages.STATIC_DIR), name="chat-static"
     )

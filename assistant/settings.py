@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         "auto",
         description="Gather mode: Twilio speechTimeout (seconds of pause, or auto).",
     )
+    phone_playback_speed: float = Field(
+        1.0,
+        description="Pace of outgoing call audio relative to real time; Twilio expects 1 "
+        "(tests and benches raise it to run faster).",
+    )
 
     @field_validator("var_dir")
     @classmethod

@@ -12,7 +12,7 @@ from assistant.settings import Settings
 
 def health(settings: Settings) -> dict[str, Any]:
     """ASR model, TTS engine and phone mode state for ``/health``."""
-    from voice.health import health as _health
+    from voice.status import health as _health
 
     return _health(settings)
 

@@ -112,6 +112,10 @@ class AsrEngine:
             raise AsrUnavailable(self.error or "model not loaded")
         return AsrStream(self, sample_rate=sample_rate, elder=elder, grammar=grammar)
 
+    def vad_stream(self, *, sample_rate: int, elder: bool = False) -> AsrStream:
+        """A stream that only detects speech and its end (finals have no text)."""
+        return AsrStream(_NoModel(self), sample_rate=sample_rate, elder=elder)
+
     async def accept(self, stream: AsrStream, pcm: bytes) -> list[AsrEvent]:
         """Feed PCM to ``stream`` in the pool; returns the events it produced."""
         loop = asyncio.get_running_loop()
@@ -132,22 +136,26 @@ class AsrStream:
 
     def __init__(
         self,
-        engine: AsrEngine,
+        engine: AsrEngine | _NoModel,
         *,
         sample_rate: int,
         elder: bool = False,
         grammar: list[str] | None = None,
     ) -> None:
-        import vosk
-
         self.settings = engine.settings
         self.rate = sample_rate
         self.chinese = engine.lang.lower().startswith(("zh", "cn"))
-        args: list[Any] = [engine.model, float(sample_rate)]
-        if grammar:
-            args.append(json.dumps([*grammar, "[unk]"], ensure_ascii=False))
-        self.rec = vosk.KaldiRecognizer(*args)
-        self.rec.SetWords(True)
+        self.rec: Any = (
+            None  # None: voice activity only (no model, or keypad-only calls)
+        )
+        if engine.model is not None:
+            import vosk
+
+            args: list[Any] = [engine.model, float(sample_rate)]
+            if grammar:
+                args.append(json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+            self.rec = vosk.KaldiRecognizer(*args)
+            self.rec.SetWords(True)
         self.elder = elder
         self.samples_in = 0
         self._carry = b""
@@ -169,6 +177,8 @@ class AsrStream:
 
     def set_grammar(self, phrases: list[str] | None) -> None:
         """Restrict recognition to ``phrases`` (menu answers), or lift it with None."""
+        if self.rec is None:
+            return
         grammar = (
             json.dumps([*phrases, "[unk]"], ensure_ascii=False) if phrases else "[]"
         )
@@ -193,7 +203,9 @@ class AsrStream:
         self.samples_in += len(frame) // 2
         events: list[AsrEvent] = []
         voiced = rms(frame) >= self.settings.asr_vad_rms
-        if self.rec.AcceptWaveform(frame):
+        if self.rec is None:
+            pass
+        elif self.rec.AcceptWaveform(frame):
             self._take_segment(json.loads(self.rec.Result()))
         else:
             partial = json.loads(self.rec.PartialResult()).get("partial", "")
@@ -234,6 +246,10 @@ class AsrStream:
         return text.replace(" ", "") if self.chinese else text
 
     def _end_utterance(self) -> AsrEvent | None:
+        if self.rec is None:
+            spoke = self._in_speech and self._voiced_ms >= self.settings.asr_barge_in_ms
+            self._reset_utterance()
+            return AsrEvent("final", at_s=self.audio_s) if spoke else None
         self._take_segment(json.loads(self.rec.FinalResult()))
         words = [w for seg in self._segments for w in seg.get("result", [])]
         text = self._joined()
@@ -250,10 +266,20 @@ class AsrStream:
         """End of audio: whatever was said becomes a final result."""
         if self._carry:
             self.samples_in += len(self._carry) // 2
-            self.rec.AcceptWaveform(self._carry[: len(self._carry) // 2 * 2])
+            if self.rec is not None:
+                self.rec.AcceptWaveform(self._carry[: len(self._carry) // 2 * 2])
             self._carry = b""
         final = self._end_utterance()
         return [final] if final else []
+
+
+class _NoModel:
+    """Stands in for an engine without a model (voice activity detection only)."""
+
+    def __init__(self, engine: AsrEngine) -> None:
+        self.settings = engine.settings
+        self.lang = engine.lang
+        self.model = None
 
 
 def transcribe_file(engine: AsrEngine, path: Path) -> list[AsrEvent]:

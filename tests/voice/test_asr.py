@@ -14,7 +14,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 from voice import health
 from voice.asr import AsrEngine, AsrEvent
 from voice.audio import wav_bytes
-from voice.health import phone_mode
+from voice.status import phone_mode
 
 SILENCE_1S = np.zeros(8000, dtype=np.int16)
 
@@ -165,3 +165,12 @@ def test_cli_transcribe(
         timeout=60,
     )
     assert missing.returncode == 2 and "models install" in missing.stderr
+
+
+def test_health_stays_callable_after_submodules_load(voice_settings: Settings) -> None:
+    import voice
+    import voice.asr  # noqa: F401
+    import voice.status  # noqa: F401
+
+    assert callable(voice.health)
+    assert set(voice.health(voice_settings)) == {"asr", "tts", "phone"}

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.settings import PROJECT_ROOT, Settings
 from voice import models
-from voice.health import asr_status
+from voice.status import asr_status
 
 
 def fake_model_zip(path: Path, root: str = "vosk-model-small-cn-0.22/") -> Path:

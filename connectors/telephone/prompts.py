@@ -1,0 +1,67 @@
+"""What the hotline says (Chinese lives here, nowhere else in the connector)."""
+
+from __future__ import annotations
+
+from assistant.settings import Settings
+
+KEYPAD_MENU = (
+    "您可以直接说话，也可以按键：按1订餐，按2紧急求助，按3政策咨询，"
+    "按0转人工，按星号重听，按9说慢一点。"
+)
+
+REPROMPTS = (
+    "您还在吗？不着急，请慢慢说。",
+    "我在听呢。您可以说订餐、求助，或者问政策，也可以按键。",
+    "如果不方便说话，可以按键：按1订餐，按2紧急求助，按0转人工。",
+)
+
+# Text sent to the dialogue engine for keypad choices, as if the caller said it.
+KEYPAD_UTTERANCES = {"1": "我要订餐", "3": "我想咨询政策"}
+
+
+def greeting(settings: Settings) -> str:
+    """The first thing a caller hears."""
+    return f"您好，这里是{settings.station_name}长者服务热线。{KEYPAD_MENU}请问有什么可以帮您？"
+
+
+def offer_person(settings: Settings) -> str:
+    """Said after the reprompts run out; the line stays open."""
+    if settings.duty_phone:
+        return "需要帮您转接工作人员吗？请按0。您也可以继续说话，我一直在。"
+    return "需要工作人员给您回电话吗？请按0。您也可以继续说话，我一直在。"
+
+
+def emergency_recorded(settings: Settings) -> str:
+    """Said right after keypad 2 recorded an emergency."""
+    ambulance = settings.service_directory.get("急救", "120")
+    return (
+        f"已经记录您的紧急求助，正在通知工作人员和家属。"
+        f"如果有生命危险，请马上挂断拨打{ambulance}。要找工作人员请按0。"
+    )
+
+
+def transferring() -> str:
+    return "好的，正在为您转接工作人员，请稍等。"
+
+
+def callback_promised() -> str:
+    return "好的，已经记下了，工作人员会尽快给您回电话。您也可以继续和我说。"
+
+
+def slower() -> str:
+    return "好的，我会说慢一点。"
+
+
+def rasa_down(settings: Settings) -> str:
+    """When the dialogue engine cannot answer: apologise and point to the keypad."""
+    person = "按0可以找工作人员。"
+    return f"对不起，系统现在有点问题。紧急情况请按2，{person}"
+
+
+def no_speech_model() -> str:
+    """Stream mode without a Chinese model: speech is answered with the keypad menu."""
+    return "对不起，我现在听不清说话，请用按键。" + KEYPAD_MENU
+
+
+def not_understood() -> str:
+    return "对不起，我没有听清楚，请再说一遍，或者按键。"

@@ -1,0 +1,118 @@
+"""Twilio endpoints of the hotline: voice webhook, media stream, gather, status, audio."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi.responses import FileResponse, Response
+from starlette.websockets import WebSocketState
+from twilio.twiml.voice_response import Connect, VoiceResponse
+
+from assistant.deps import SettingsDep
+from connectors.telephone import calls, gather
+from connectors.telephone.services import PhoneServices, get_services, lifespan
+from connectors.telephone.stream import StreamCall
+from connectors.telephone.twilio_auth import (
+    call_token,
+    public_url,
+    stream_url,
+    verified_form,
+)
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["telephone"], lifespan=lifespan)
+
+_AUDIO_NAME = re.compile(r"^([0-9a-f]{32})\.wav$")
+
+
+def _twiml(body: str) -> Response:
+    return Response(content=body, media_type="application/xml")
+
+
+def stream_twiml(services: PhoneServices, *, call_sid: str, caller: str) -> str:
+    """``<Connect><Stream>`` with the caller and call id as custom parameters."""
+    settings = services.settings
+    response = VoiceResponse()
+    connect = Connect()
+    stream = connect.stream(url=stream_url(settings))
+    stream.parameter(name="caller", value=caller)
+    stream.parameter(name="call_sid", value=call_sid)
+    stream.parameter(name="token", value=call_token(settings, call_sid))
+    response.append(connect)
+    # if the stream drops, reconnect instead of hanging up on the caller
+    response.redirect(public_url(settings, "/twilio/voice"), method="POST")
+    return str(response)
+
+
+@router.post("/twilio/voice")
+async def twilio_voice(request: Request, settings: SettingsDep) -> Response:
+    """Incoming call (signed): stream to our recogniser, or gather with our audio."""
+    form = await verified_form(request, settings)
+    services = get_services(request.app)
+    call_sid, caller = form.get("CallSid", ""), form.get("From", "")
+    if not call_sid:
+        raise HTTPException(status_code=400, detail="CallSid missing")
+    loop = asyncio.get_running_loop()
+    info = await loop.run_in_executor(
+        None,
+        lambda: calls.start_call(
+            settings, call_sid=call_sid, caller=caller, mode=services.mode
+        ),
+    )
+    if services.mode == "stream":
+        return _twiml(stream_twiml(services, call_sid=call_sid, caller=caller))
+    return _twiml(await gather.first_twiml(services, elder=info.elder_mode))
+
+
+@router.post("/twilio/gather")
+async def twilio_gather(
+    request: Request, settings: SettingsDep, n: int = 0
+) -> Response:
+    """A Gather result (signed): the caller's words or keys, or nothing."""
+    form = await verified_form(request, settings)
+    services = get_services(request.app)
+    http = getattr(request.app.state, "http", None)
+    return _twiml(await gather.handle(services, form, n=max(0, min(n, 100)), http=http))
+
+
+@router.post("/twilio/status", status_code=204)
+async def twilio_status(request: Request, settings: SettingsDep) -> Response:
+    """Call status callback (signed): recorded on the call."""
+    form = await verified_form(request, settings)
+    call_sid, status = form.get("CallSid", ""), form.get("CallStatus", "")
+    if call_sid and status:
+        duration = form.get("CallDuration", "")
+        await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: calls.set_status(
+                settings, call_sid=call_sid, status=status, duration=duration
+            ),
+        )
+    return Response(status_code=204)
+
+
+@router.get("/twilio/audio/{name}")
+async def twilio_audio(name: str, request: Request) -> FileResponse:
+    """Our synthesised audio, for ``<Play>`` (names are unguessable content hashes)."""
+    match = _AUDIO_NAME.match(name)
+    services = get_services(request.app)
+    path = services.tts.wav_path(match.group(1)) if match else None
+    if path is None or not path.is_file():
+        raise HTTPException(status_code=404, detail="no such audio")
+    return FileResponse(path, media_type="audio/wav")
+
+
+@router.websocket("/twilio/stream")
+async def twilio_stream(websocket: WebSocket) -> None:
+    """Twilio Media Streams: caller audio in, our speech out (see ``StreamCall``)."""
+    await websocket.accept()
+    services = get_services(websocket.app)
+    call = StreamCall(websocket, services, getattr(websocket.app.state, "http", None))
+    services.calls.add(call)
+    await call.run()
+    if websocket.client_state == WebSocketState.CONNECTED:
+        await websocket.close(code=1000)

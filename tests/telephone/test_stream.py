@@ -1,0 +1,232 @@
+"""The media stream end to end: real WebSocket, real espeak-ng audio, Vosk with the
+Korean model standing in for a Chinese one (the mechanics are what is checked)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from assistant.db import Emergency, PhoneCall, session_scope
+from connectors.telephone.twilio_auth import call_token
+from tests.telephone.conftest import CALLER, DUTY, Hotline, run_hotline
+from tests.telephone.media_client import TwilioMediaClient
+from voice.audio import resample
+from voice.tts import TtsEngine
+
+SILENCE = np.zeros(8000, dtype=np.int16)
+
+
+@pytest.fixture(scope="module")
+def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    with run_hotline(
+        tmp_path_factory.mktemp("stream"),
+        asr_model_lang="zh",
+        phone_playback_speed=5.0,
+        phone_no_input_s=0.6,
+        phone_no_input_elder_s=0.6,
+    ) as hotline:
+        assert hotline.services.mode == "stream" and hotline.services.understands_speech
+        yield hotline
+
+
+@pytest.fixture(scope="module")
+def speech(line: Hotline) -> np.ndarray:
+    tts = TtsEngine(line.settings)
+    spoken = tts.synth_blocking("我想订一份午饭，送到家里。", tts.params(elder=False))
+    return resample(spoken.samples, src_rate=spoken.rate, dst_rate=8000)
+
+
+_n = iter(range(10**6))
+
+
+def client(
+    line: Hotline, *, token: str | None = None, **kw: object
+) -> TwilioMediaClient:
+    sid = f"CA{next(_n):032d}"
+    params = {
+        "caller": CALLER,
+        "call_sid": sid,
+        "token": token if token is not None else call_token(line.settings, sid),
+    }
+    url = line.base.replace("http://", "ws://") + "/twilio/stream"
+    return TwilioMediaClient(url, call_sid=sid, params=params, **kw)  # type: ignore[arg-type]
+
+
+def call_row(line: Hotline, sid: str) -> PhoneCall | None:
+    with session_scope(line.settings.effective_database_url) as session:
+        return session.query(PhoneCall).filter_by(call_sid=sid).one_or_none()
+
+
+async def ended(line: Hotline, sid: str) -> dict[str, object]:
+    for _ in range(200):
+        for stats in line.services.history:
+            if stats["call_sid"] == sid:
+                return stats
+        await asyncio.sleep(0.05)
+    raise AssertionError("call did not end")
+
+
+async def test_greeting_streams_paced_ulaw_frames_then_a_mark(line: Hotline) -> None:
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.wait_marks(1)
+        frames = [f for _, f in twilio.got.media]
+        assert len(frames) > 100 and all(len(f) == 160 for f in frames)
+        span = twilio.got.media[-1][0] - twilio.got.media[0][0]
+        expected = len(frames) * 0.02 / line.settings.phone_playback_speed
+        assert expected * 0.7 < span < expected * 1.5 + 0.2  # paced, not dumped
+        await twilio.stop()
+    stats = await ended(line, twilio.call_sid)
+    assert stats["tasks_left"] == 0
+    row = call_row(line, twilio.call_sid)
+    assert row is not None and row.mode == "stream" and row.caller_phone == CALLER
+
+
+async def test_stream_without_valid_token_is_refused(line: Hotline) -> None:
+    async with client(line, token="forged") as twilio:
+        await twilio.start()
+        await asyncio.wait_for(twilio.closed_by_server.wait(), 10)
+        assert twilio.got.media == []
+    assert call_row(line, twilio.call_sid) is None
+
+
+async def test_keypad_2_records_emergency_at_once_and_answers(line: Hotline) -> None:
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.wait(lambda: len(twilio.got.media) > 20)
+        pressed = await twilio.dtmf("2")
+        await twilio.wait(lambda: bool(twilio.got.clears))  # greeting cut short
+        before = len(twilio.got.media)
+        await twilio.wait(lambda: len(twilio.got.media) > before + 10)
+        first_frame = next(t for t, _ in twilio.got.media[before:])
+        assert first_frame - pressed < 1.5
+        with session_scope(line.settings.effective_database_url) as session:
+            rows = session.query(Emergency).filter_by(user_id=twilio.call_sid).all()
+            assert len(rows) == 1
+            assert rows[0].channel == "phone" and rows[0].caller_phone == CALLER
+            assert [e.kind for e in rows[0].events] == ["reported"]
+        await twilio.stop()
+    assert (await ended(line, twilio.call_sid))["tasks_left"] == 0
+
+
+async def test_utterance_goes_through_the_dialogue_and_reply_is_spoken(
+    line: Hotline, speech: np.ndarray
+) -> None:
+    line.rasa.requests.clear()
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.wait_marks(1)
+        sent = await twilio.audio(np.concatenate([speech, SILENCE, SILENCE]), speed=4)
+        await twilio.wait_marks(2)
+        await twilio.stop()
+    [turn] = line.rasa.requests
+    assert turn["sender"] == twilio.call_sid and turn["message"]
+    assert turn["metadata"] == {
+        "channel": "phone",
+        "caller_phone": CALLER,
+        "call_sid": twilio.call_sid,
+        "elder_mode": True,
+    }
+    stats = await ended(line, twilio.call_sid)
+    assert stats["frames_in"] == sent and stats["malformed"] == 0
+    assert stats["latencies_s"] and stats["tasks_left"] == 0
+
+
+async def test_caller_talking_over_the_greeting_gets_clear(
+    line: Hotline, speech: np.ndarray
+) -> None:
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.wait(lambda: len(twilio.got.media) > 5)
+        await twilio.audio(speech[:8000], speed=1)  # real time, while it plays
+        await twilio.wait(lambda: bool(twilio.got.clears), timeout=5)
+        assert "reply-1" not in twilio.got.marks  # the greeting never finished
+        await twilio.stop()
+
+
+async def test_silence_gets_three_reprompts_then_a_person_is_offered(
+    line: Hotline,
+) -> None:
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.wait_marks(5, timeout=40)
+        assert not twilio.closed_by_server.is_set()  # never hangs up
+        await twilio.stop()
+    row = call_row(line, twilio.call_sid)
+    assert row is not None
+    assert [e["n"] for e in row.events if e["kind"] == "reprompt"][:4] == [1, 2, 3, 4]
+
+
+async def test_keypad_0_transfers_with_dial(line: Hotline) -> None:
+    line.twilio.requests.clear()
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.dtmf("0")
+        await twilio.wait(lambda: bool(line.twilio.requests))
+        await twilio.stop()
+    [update] = line.twilio.requests
+    assert update["path"].endswith(f"/Calls/{twilio.call_sid}.json")
+    assert f'<Dial callerId="+8610000000">{DUTY}</Dial>' in update["form"]["Twiml"]
+    assert "/twilio/audio/" in update["form"]["Twiml"]
+    await ended(line, twilio.call_sid)
+    row = call_row(line, twilio.call_sid)
+    assert row is not None and row.transferred_to == DUTY
+
+
+async def test_garbage_wrong_rate_and_hangup_mid_reply_leave_nothing_running(
+    line: Hotline,
+) -> None:
+    async with client(line, sample_rate="44100x") as twilio:
+        await twilio.send("not json")
+        await twilio.send(b"\x00\x01binary")
+        await twilio.send(
+            {"event": "media", "media": {"payload": "AAAA"}}
+        )  # before start
+        await twilio.start()
+        await twilio.send("[1, 2]")
+        await twilio.send({"event": "media", "media": {"payload": "@@not base64@@"}})
+        await twilio.send({"event": "media", "media": {"payload": "/w=="}})  # 1 byte
+        await twilio.send({"event": "media", "media": "nonsense"})
+        await twilio.send({"event": "dtmf", "dtmf": {}})
+        await twilio.wait(lambda: len(twilio.got.media) > 5)
+        await twilio.ws.close()  # caller hangs up mid-greeting
+    stats = await ended(line, twilio.call_sid)
+    assert stats["malformed"] == 4 and stats["frames_in"] == 1
+    assert stats["tasks_left"] == 0 and not line.services.calls
+
+
+async def test_without_a_chinese_model_speech_gets_the_keypad_menu(
+    line: Hotline, speech: np.ndarray
+) -> None:
+    line.rasa.requests.clear()
+    line.services.asr.lang = "ko"
+    try:
+        async with client(line) as twilio:
+            await twilio.start()
+            await twilio.wait_marks(1)
+            await twilio.audio(np.concatenate([speech, SILENCE, SILENCE]), speed=4)
+            await twilio.wait_marks(2)
+            await twilio.stop()
+    finally:
+        line.services.asr.lang = "zh"
+    assert line.rasa.requests == []
+
+
+async def test_dialogue_down_is_apologised_for(line: Hotline) -> None:
+    line.rasa.fail = True
+    try:
+        async with client(line) as twilio:
+            await twilio.start()
+            await twilio.dtmf("1")
+            await twilio.wait_marks(1)
+            start = time.perf_counter()
+            await twilio.wait(lambda: len(twilio.got.marks) >= 1)
+            assert time.perf_counter() - start < 5
+            await twilio.stop()
+    finally:
+        line.rasa.fail = False
+    assert line.rasa.requests[-1]["message"] == "我要订餐"
