@@ -10,62 +10,37 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import logging
 import time
 from typing import Any
 
 from fastapi import WebSocket
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 
-from assistant.settings import Settings
 from connectors.telephone import calls, prompts
+from connectors.telephone.playback import CallPlayback
 from connectors.telephone.services import PhoneServices
 from connectors.telephone.twilio_auth import token_ok
 from voice.asr import AsrEvent, AsrStream
-from voice.audio import PHONE_RATE, paced, ulaw_frames, ulaw_to_pcm16
+from voice.audio import PHONE_RATE, ulaw_to_pcm16
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-class StreamCall:
+class StreamCall(CallPlayback):
     """State and tasks of one live call on a media stream."""
 
     def __init__(
         self, ws: WebSocket, services: PhoneServices, http: Any = None
     ) -> None:
-        self.ws = ws
-        self.services = services
-        self.settings: Settings = services.settings
+        super().__init__(ws, services)
         self.http = http
-        self.stream_sid = ""
-        self.info: calls.CallInfo | None = None
-        self.rate = PHONE_RATE
-        self.elder = True
-        self.overrides: dict[str, Any] = {}
         self.asr: AsrStream | None = None
         self.audio: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.speaker: asyncio.Task[None] | None = None
-        self.timer: asyncio.Task[None] | None = None
         self.turn_lock = asyncio.Lock()
-        self.send_lock = asyncio.Lock()
-        self.pending_marks: set[str] = set()
-        self.last_spoken = ""
-        self.reprompts = 0
-        self.closed = False
-        self.marks = 0
-        self.stats: dict[str, Any] = {
-            "frames_in": 0,
-            "frames_out": 0,
-            "malformed": 0,
-            "clears": 0,
-            "latencies_s": [],
-        }
-        self._t_input: float | None = None
 
     # --- protocol -----------------------------------------------------------
     async def run(self) -> None:
@@ -82,10 +57,6 @@ class StreamCall:
             logger.info("call %s: media stream closed: %r", self.call_sid, exc)
         finally:
             await self.close()
-
-    @property
-    def call_sid(self) -> str:
-        return self.info.call_sid if self.info else "-"
 
     def _parse(self, raw: str | bytes) -> dict[str, Any] | None:
         if len(raw) > MAX_MESSAGE_BYTES:
@@ -180,19 +151,6 @@ class StreamCall:
         if not self.pending_marks and not self.playing:
             self.start_timer()
 
-    async def send(self, payload: dict[str, Any]) -> bool:
-        """Send one message; False once the peer is gone."""
-        if self.closed or self.ws.client_state != WebSocketState.CONNECTED:
-            return False
-        try:
-            async with self.send_lock:
-                await self.ws.send_text(json.dumps(payload))
-        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-            logger.info("call %s: send failed, peer gone: %r", self.call_sid, exc)
-            self.closed = True
-            return False
-        return True
-
     # --- recognition ----------------------------------------------------------
     async def _recognise(self) -> None:
         assert self.asr is not None
@@ -224,110 +182,6 @@ class StreamCall:
         elif event.kind == "final":
             self._t_input = time.perf_counter()
             self._spawn(on_utterance(self, event))
-
-    # --- playback ---------------------------------------------------------------
-    @property
-    def playing(self) -> bool:
-        return (self.speaker is not None and not self.speaker.done()) or bool(
-            self.pending_marks
-        )
-
-    async def stop_playback(self) -> None:
-        """Stop our audio here and at Twilio (``clear``)."""
-        if self.speaker is not None and not self.speaker.done():
-            self.speaker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.speaker
-        if self.pending_marks or self.speaker is not None:
-            self.stats["clears"] += 1
-            await self.send({"event": "clear", "streamSid": self.stream_sid})
-        self.speaker = None
-        self.pending_marks.clear()
-
-    async def speak(self, text: str) -> None:
-        """Replace whatever is playing with ``text``."""
-        self.cancel_timer()
-        if self.playing:
-            await self.stop_playback()
-        self.last_spoken = text
-        self.speaker = asyncio.create_task(self._play(text))
-        self.tasks.add(self.speaker)
-        self.speaker.add_done_callback(self.tasks.discard)
-
-    async def _play(self, text: str) -> None:
-        audio = await self.services.tts.phone_audio(
-            text, elder=self.elder, overrides=self.overrides, rate=self.rate
-        )
-        frames = list(ulaw_frames(audio, rate=self.rate))
-        first = True
-        async for frame in paced(
-            frames, frame_s=0.02 / self.settings.phone_playback_speed
-        ):
-            payload = base64.b64encode(frame).decode()
-            if not await self.send(
-                {
-                    "event": "media",
-                    "streamSid": self.stream_sid,
-                    "media": {"payload": payload},
-                }
-            ):
-                return
-            self.stats["frames_out"] += 1
-            if first and self._t_input is not None:
-                self.stats["latencies_s"].append(time.perf_counter() - self._t_input)
-                self._t_input = None
-            first = False
-        self.marks += 1
-        name = f"reply-{self.marks}"
-        self.pending_marks.add(name)
-        await self.send(
-            {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}}
-        )
-
-    # --- silence ------------------------------------------------------------------
-    def start_timer(self) -> None:
-        self.cancel_timer()
-        if not self.closed:
-            self.timer = self._spawn(self._no_input())
-
-    def cancel_timer(self) -> None:
-        if self.timer is not None and self.timer is not asyncio.current_task():
-            self.timer.cancel()
-        self.timer = None
-
-    async def _no_input(self) -> None:
-        s = self.settings
-        await asyncio.sleep(
-            s.phone_no_input_elder_s if self.elder else s.phone_no_input_s
-        )
-        self.timer = None
-        self.reprompts += 1
-        if self.reprompts <= s.phone_max_reprompts:
-            text = prompts.REPROMPTS[min(self.reprompts, len(prompts.REPROMPTS)) - 1]
-        else:
-            text = prompts.offer_person(s)  # keep offering; never hang up
-        if self.info is not None:
-            asyncio.get_running_loop().run_in_executor(
-                None,
-                lambda: calls.add_event(
-                    s, call_sid=self.call_sid, kind="reprompt", n=self.reprompts
-                ),
-            )
-        await self.speak(text)
-
-    # --- lifecycle ----------------------------------------------------------------
-    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error(
-                "call %s: task failed", self.call_sid, exc_info=task.exception()
-            )
 
     async def on_digit(self, digit: str) -> None:
         from connectors.telephone.actions import on_digit
