@@ -103,6 +103,61 @@ class Settings(BaseSettings):
         description="Override of Twilio's API base URL (tests point it at a local server).",
     )
 
+    # --- dialogues ---------------------------------------------------------------
+    station_timezone: str = Field(
+        "Asia/Shanghai",
+        description="Time zone of the station: dates, meal times, cut-off.",
+    )
+    meal_times: dict[str, str] = Field(
+        default_factory=lambda: {"lunch": "11:30", "dinner": "17:30"},
+        description='Meals the station serves and when, as JSON {"lunch": "11:30"}; '
+        "keys are breakfast, lunch, dinner.",
+    )
+    meal_cutoff_minutes: int = Field(
+        120,
+        description="Orders and cancellations close this many minutes before the meal.",
+    )
+    meal_days_ahead: int = Field(
+        7, description="How many days ahead a meal may be booked (0 = today only)."
+    )
+    meal_capacity: int = Field(
+        60, description="Portions the station can serve per meal per day."
+    )
+    meal_max_count: int = Field(5, description="Most portions in one order.")
+    escalation_minutes: float = Field(
+        3.0,
+        description="Minutes without a staff acknowledgement before an emergency escalates.",
+    )
+    escalation_batch: int = Field(
+        1, description="Duty-roster people notified at each escalation level."
+    )
+    escalation_max_levels: int = Field(
+        3, description="Escalations after the first alert before the scheduler stops."
+    )
+    duty_roster: list[dict[str, str]] = Field(
+        default_factory=list,
+        description='Duty staff in call order, as JSON [{"name": "王", "phone": "+86..."}].',
+    )
+    outbox_max_attempts: int = Field(
+        5, description="Sending attempts per notification before it is marked failed."
+    )
+    outbox_backoff_s: float = Field(
+        5.0, description="First retry delay in seconds; doubles with every attempt."
+    )
+    outbox_poll_s: float = Field(
+        0.5, description="Seconds the outbox worker waits when nothing is due."
+    )
+    outbox_stale_s: float = Field(
+        120.0,
+        description="A notification claimed this long ago without an outcome is retried.",
+    )
+    escalation_poll_s: float = Field(
+        5.0, description="Seconds between checks for emergencies due to escalate."
+    )
+    handoff_after_failures: int = Field(
+        2, description="Failed understandings in a row before offering a person."
+    )
+
     # --- voice -------------------------------------------------------------------
     asr_model_path: str = Field(
         "",
