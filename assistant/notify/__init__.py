@@ -1,0 +1,1 @@
+"""Sending notifications through Twilio (used by the outbox worker only)."""
