@@ -15,8 +15,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from assistant import actions_webhook, health
 from assistant.db import upgrade_database
 from assistant.settings import Settings, get_settings
+from assistant.worker import start_workers
 from connectors import telephone, webchat
 from connectors.staff import auth as staff_auth
+from connectors.staff import elders as staff_elders
+from connectors.staff import emergencies as staff_emergencies
+from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
 from connectors.webchat import pages as chat_pages
 
@@ -30,9 +34,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     upgrade_database(settings.effective_database_url)
     app.state.http = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
+    workers = start_workers(settings) if settings.run_workers else None
     try:
         yield
     finally:
+        if workers is not None:
+            await workers.stop()
         await app.state.http.aclose()
 
 
@@ -65,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_pages.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_pages.router)
+    app.include_router(staff_elders.router)
+    app.include_router(staff_emergencies.router)
+    app.include_router(staff_outbox.router)
     app.include_router(telephone.router)
     app.mount(
         "/static", StaticFiles(directory=chat_pages.STATIC_DIR), name="chat-static"

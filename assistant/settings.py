@@ -62,6 +62,10 @@ class Settings(BaseSettings):
         description="redis://host:port/db for Rasa's Redis lock store (several Rasa servers); "
         "empty means the in-memory lock store.",
     )
+    run_workers: bool = Field(
+        True,
+        description="Run the outbox sender and emergency escalation inside the app process.",
+    )
     max_message_chars: int = Field(
         1000, description="Longest chat message accepted; longer ones get 422."
     )
