@@ -73,7 +73,7 @@ class TwilioSender:
 
     def status_callback_url(self) -> str:
         """Where Twilio posts delivery and call status."""
-        return self.settings.public_url.rstrip("/") + "/api/notify/twilio-status"
+        return self.settings.public_url.rstrip("/") + "/api/staff/outbox/twilio-status"
 
     def send(self, *, channel: str, recipient: str, body: str, key: str) -> str:
         """Send an SMS or place a call; the provider's SID.

@@ -16,7 +16,6 @@ from assistant.services.outbox import outbox_public
 from connectors.staff.auth import CurrentStaff, require_staff
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
-callback_router = APIRouter(tags=["twilio"])
 
 _FAILED = {"failed", "undelivered", "busy", "no-answer", "canceled"}
 
@@ -56,7 +55,7 @@ def callback_done(
     return callback_public(request)
 
 
-@callback_router.post("/api/notify/twilio-status", include_in_schema=False)
+@router.post("/outbox/twilio-status", include_in_schema=False)
 async def twilio_status(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> dict[str, bool]:
