@@ -1,0 +1,48 @@
+"""Action tests: a migrated SQLite database, settings patched in, tracker factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from assistant.settings import Settings
+from tests.services.conftest import db_url, fake_twilio, settings  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _patched_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:  # noqa: F811
+    monkeypatch.setattr("actions.common.get_settings", lambda: settings)
+
+
+@pytest.fixture()
+def make_tracker() -> Callable[..., Tracker]:
+    def build(
+        text: str = "",
+        intent: str = "",
+        *,
+        slots: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        loop: str | None = None,
+        sender: str = "user-1",
+        events: list[dict[str, Any]] | None = None,
+    ) -> Tracker:
+        return Tracker.from_dict(
+            {
+                "sender_id": sender,
+                "slots": {"elder_mode": False, **(slots or {})},
+                "latest_message": {
+                    "text": text,
+                    "intent": {"name": intent, "confidence": 1.0},
+                    "entities": [],
+                    "metadata": metadata or {"channel": "web"},
+                },
+                "events": events or [],
+                "active_loop": {"name": loop} if loop else {},
+                "latest_action_name": "action_listen",
+            }
+        )
+
+    return build
