@@ -18,6 +18,7 @@ import numpy as np
 
 PHONE_RATE = 8000
 FRAME_MS = 20
+PACED_LEAD = 3  # frames sent at once so the far end never runs dry on jitter
 _BIAS = 0x84
 _CLIP = 8159
 _SEG_END = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
@@ -121,13 +122,12 @@ async def paced(
 ) -> AsyncIterator[bytes]:
     """Yield frames on a 20 ms clock anchored at the first one (no drift).
 
-    ``lead`` frames go out at once so the far end never runs dry on jitter.
+    The first ``PACED_LEAD`` frames go out at once so the far end never runs dry.
     """
     loop = asyncio.get_running_loop()
     start = loop.time()
-    lead = 3
     for index, frame in enumerate(frames):
-        due = start + max(0, index - lead) * frame_s
+        due = start + max(0, index - PACED_LEAD) * frame_s
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from assistant.settings import Settings
 from connectors.telephone import calls, prompts
 from connectors.telephone.services import PhoneServices
-from voice.audio import PHONE_RATE, paced, ulaw_frames
+from voice.audio import PACED_LEAD, PHONE_RATE, paced, ulaw_frames
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class CallPlayback:
             "malformed": 0,
             "clears": 0,
             "latencies_s": [],
+            "max_late_ms": 0.0,
         }
         self._t_input: float | None = None
 
@@ -103,9 +104,17 @@ class CallPlayback:
         )
         frames = list(ulaw_frames(audio, rate=self.rate))
         first = True
-        async for frame in paced(
-            frames, frame_s=0.02 / self.settings.phone_playback_speed
-        ):
+        frame_s = 0.02 / self.settings.phone_playback_speed
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        index = 0
+        async for frame in paced(frames, frame_s=frame_s):
+            # how late this frame leaves against paced()'s clock (bench: calls sustained)
+            due = t0 + max(0, index - PACED_LEAD) * frame_s
+            self.stats["max_late_ms"] = max(
+                self.stats["max_late_ms"], (loop.time() - due) * 1000
+            )
+            index += 1
             payload = base64.b64encode(frame).decode()
             if not await self.send(
                 {

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, Response
-from starlette.websockets import WebSocketState
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from assistant.deps import SettingsDep
@@ -115,4 +116,5 @@ async def twilio_stream(websocket: WebSocket) -> None:
     services.calls.add(call)
     await call.run()
     if websocket.client_state == WebSocketState.CONNECTED:
-        await websocket.close(code=1000)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(code=1000)  # the caller may be gone already
