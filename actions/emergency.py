@@ -12,13 +12,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import db, find_elder, service_number, settings, text_of, who
 from assistant.services.emergencies import alert_emergency, record_emergency
+from nlu.emergency_guard import detect_emergency
 
 
 def _emergency_type(tracker: Tracker) -> str | None:
+    """The NLU entity, else what the emergency guard recognises in the words."""
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == "emergency_type":
             return str(entity.get("value"))
-    return None
+    match = detect_emergency(text_of(tracker))
+    return match.emergency_type if match else None
 
 
 logger = logging.getLogger(__name__)
