@@ -22,7 +22,6 @@ from connectors.staff import elders as staff_elders
 from connectors.staff import emergencies as staff_emergencies
 from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
-from connectors.webchat import pages as chat_pages
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(actions_webhook.router)
     app.include_router(webchat.router)
-    app.include_router(chat_pages.router)
     app.include_router(staff_auth.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_elders.router)
     app.include_router(staff_emergencies.router)
     app.include_router(staff_outbox.router)
     app.include_router(telephone.router)
-    app.mount(
-        "/static", StaticFiles(directory=chat_pages.STATIC_DIR), name="chat-static"
-    )
+    app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="chat-static")
     app.mount(
         "/staff/static",
         StaticFiles(directory=staff_pages.STATIC_DIR),

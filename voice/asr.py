@@ -282,8 +282,8 @@ class _NoModel:
         self.model = None
 
 
-def transcribe_file(engine: AsrEngine, path: Path) -> list[AsrEvent]:
-    """Recognise a WAV file (any rate; blocking) and return its final results."""
+def transcribe_file(engine: AsrEngine, path: Path | bytes) -> list[AsrEvent]:
+    """Recognise a WAV file or its bytes (any rate; blocking); return final results."""
     from voice.audio import read_wav
 
     samples, rate = read_wav(path)

@@ -1,5 +1,14 @@
-"""Web chat connector: the chat API and the WeChat-style chat page."""
+"""Web chat connector: the chat API, voice messages and the WeChat-style chat page."""
 
-from connectors.webchat.api import router
+from fastapi import APIRouter
 
-__all__ = ["router"]
+from connectors.webchat import api, pages, voice_message
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(voice_message.router)
+router.include_router(pages.router)
+
+STATIC_DIR = pages.STATIC_DIR
+
+__all__ = ["STATIC_DIR", "router"]

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from nlu.emergency_guard import detect_emergency
 from pydantic import BaseModel, Field
 
 from assistant.db import Elder, UserBinding, session_scope
@@ -20,6 +19,7 @@ from assistant.deps import SettingsDep
 from assistant.dialogue import RasaUnavailable, relay
 from assistant.services.emergencies import record_emergency
 from assistant.settings import Settings
+from nlu.emergency_guard import detect_emergency
 
 logger = logging.getLogger(__name__)
 
@@ -51,29 +51,66 @@ def rasa_down_reply(settings: Settings, *, emergency_recorded: bool) -> str:
     return f"对不起，系统现在有点问题，请稍后再试。{person}"
 
 
-def _record_guarded_emergency(settings: Settings, body: ChatRequest) -> bool:
+def _record_guarded_emergency(
+    settings: Settings, *, user_id: str, channel: str, text: str
+) -> bool:
     """Record an emergency phrase said while Rasa is down; True if one was recorded."""
-    match = detect_emergency(body.text)
+    match = detect_emergency(text)
     if match is None:
         return False
     with session_scope(settings.effective_database_url) as session:
         binding = (
             session.query(UserBinding)
-            .filter_by(channel=body.channel, user_id=body.user_id)
+            .filter_by(channel=channel, user_id=user_id)
             .one_or_none()
         )
         elder = session.get(Elder, binding.elder_id) if binding else None
         emergency = record_emergency(
             session,
-            user_id=body.user_id,
-            channel=body.channel,
-            utterance=body.text,
+            user_id=user_id,
+            channel=channel,
+            utterance=text,
             emergency_type=match.emergency_type,
             elder=elder,
         )
         emergency_id = emergency.id
     logger.warning("emergency %s recorded while Rasa is down", emergency_id)
     return True
+
+
+async def chat_turn(
+    request: Request,
+    settings: Settings,
+    *,
+    user_id: str,
+    text: str,
+    channel: str,
+    metadata: dict[str, Any],
+) -> Any:
+    """Relay one turn; when Rasa is down, record any emergency and apologise (503)."""
+    try:
+        messages = await relay(
+            settings,
+            sender_id=user_id,
+            text=text,
+            channel=channel,
+            metadata=metadata,
+            client=request.app.state.http,
+        )
+    except RasaUnavailable:
+        recorded = _record_guarded_emergency(
+            settings, user_id=user_id, channel=channel, text=text
+        )
+        reply = rasa_down_reply(settings, emergency_recorded=recorded)
+        return JSONResponse(
+            status_code=503,
+            content={
+                "detail": "dialogue engine unavailable",
+                "emergency_recorded": recorded,
+                "messages": [{"text": reply, "buttons": [], "citations": []}],
+            },
+        )
+    return {"messages": [m.to_json() for m in messages]}
 
 
 @router.post("/api/chat", response_model=ChatResponse)
@@ -88,26 +125,11 @@ async def chat(body: ChatRequest, request: Request, settings: SettingsDep) -> An
             detail=f"消息太长了，请少于{settings.max_message_chars}个字 "
             f"(text longer than {settings.max_message_chars} characters)",
         )
-    try:
-        messages = await relay(
-            settings,
-            sender_id=body.user_id,
-            text=text,
-            channel=body.channel,
-            metadata=body.metadata,
-            client=request.app.state.http,
-        )
-    except RasaUnavailable:
-        recorded = _record_guarded_emergency(
-            settings, body.model_copy(update={"text": text})
-        )
-        reply = rasa_down_reply(settings, emergency_recorded=recorded)
-        return JSONResponse(
-            status_code=503,
-            content={
-                "detail": "dialogue engine unavailable",
-                "emergency_recorded": recorded,
-                "messages": [{"text": reply, "buttons": [], "citations": []}],
-            },
-        )
-    return {"messages": [m.to_json() for m in messages]}
+    return await chat_turn(
+        request,
+        settings,
+        user_id=body.user_id,
+        text=text,
+        channel=body.channel,
+        metadata=body.metadata,
+    )

@@ -73,30 +73,50 @@ document.getElementById("bigger").addEventListener("click", (ev) => {
   ev.target.setAttribute("aria-pressed", String(on));
 });
 
-// Voice messages: record, upload as WAV-in-webm to /api/chat/voice, show what was heard.
-let recorder = null;
+// Voice messages: capture 16 kHz PCM with Web Audio, send it as a WAV file.
+function wavFile(chunks, rate) {
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  const view = new DataView(new ArrayBuffer(44 + length * 2));
+  const text = (at, s) => [...s].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
+  text(0, "RIFF"); view.setUint32(4, 36 + length * 2, true); text(8, "WAVEfmt ");
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true); view.setUint32(28, rate * 2, true);
+  view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, "data");
+  view.setUint32(40, length * 2, true);
+  let at = 44;
+  for (const chunk of chunks) for (const x of chunk) {
+    view.setInt16(at, Math.max(-1, Math.min(1, x)) * 0x7fff, true); at += 2;
+  }
+  return new Blob([view], {type: "audio/wav"});
+}
+
+let recording = null;
 document.getElementById("voice").addEventListener("click", async (ev) => {
   const button = ev.currentTarget;
-  if (recorder) { recorder.stop(); return; }
+  if (recording) { recording.stop(); return; }
   if (!navigator.mediaDevices) { addBubble("error", "这个浏览器不能录音，请打字。"); return; }
   const stream = await navigator.mediaDevices.getUserMedia({audio: true});
+  const ctx = new AudioContext({sampleRate: 16000});
+  const source = ctx.createMediaStreamSource(stream);
+  const node = ctx.createScriptProcessor(4096, 1, 1);
   const chunks = [];
-  recorder = new MediaRecorder(stream);
-  recorder.ondataavailable = (e) => chunks.push(e.data);
-  recorder.onstop = async () => {
+  node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+  source.connect(node); node.connect(ctx.destination);
+  button.classList.add("recording");
+  recording = {stop: async () => {
+    recording = null;
     button.classList.remove("recording");
-    stream.getTracks().forEach((t) => t.stop());
-    recorder = null;
+    node.disconnect(); source.disconnect(); stream.getTracks().forEach((t) => t.stop());
+    await ctx.close();
     const form = new FormData();
     form.append("user_id", userId);
-    form.append("audio", new Blob(chunks, {type: chunks[0] ? chunks[0].type : "audio/webm"}), "voice.webm");
+    form.append("audio", wavFile(chunks, 16000), "voice.wav");
     const r = await fetch("/api/chat/voice", {method: "POST", body: form});
-    const body = await r.json();
+    const body = await r.json().catch(() => ({}));
     if (body.heard) addBubble("user", "🎤 " + body.heard);
-    if (body.messages) render(body, r.ok); else addBubble("error", body.detail || "没听清，请再说一次或打字。");
-  };
-  recorder.start();
-  button.classList.add("recording");
+    if (body.messages) render(body, r.ok);
+    else addBubble("error", typeof body.detail === "string" ? body.detail : "没听清，请再说一次或打字。");
+  }};
 });
 
 addBubble("bot", "您好！我是长者服务助手。可以帮您订餐、问政策、紧急求助，也可以找工作人员。");
