@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from assistant.dialogue import BotMessage, RasaUnavailable, relay
+from assistant.settings import Settings
 from connectors.telephone import calls, handoff, prompts
 from voice.asr import AsrEvent
 
@@ -115,17 +116,10 @@ async def hand_off(call: StreamCall, *, reason: str) -> None:
             play_url=url,
             caller_id=settings.twilio_from_number,
         )
+        # one blocking job: Twilio ends the stream as soon as the call is updated,
+        # and the cancelled call task must not lose the record of the transfer
         ok = await loop.run_in_executor(
-            None,
-            lambda: handoff.transfer_call(
-                settings, call_sid=info.call_sid, twiml=twiml
-            ),
-        )
-        await loop.run_in_executor(
-            None,
-            lambda: calls.record_transfer(
-                settings, call_sid=info.call_sid, to=settings.duty_phone, ok=ok
-            ),
+            None, lambda: _transfer_and_record(settings, info.call_sid, twiml)
         )
         if ok:
             await call.speak(prompts.transferring())
@@ -134,3 +128,9 @@ async def hand_off(call: StreamCall, *, reason: str) -> None:
         None, lambda: calls.request_callback(settings, info=info, reason=reason)
     )
     await call.speak(prompts.callback_promised())
+
+
+def _transfer_and_record(settings: Settings, call_sid: str, twiml: str) -> bool:
+    ok = handoff.transfer_call(settings, call_sid=call_sid, twiml=twiml)
+    calls.record_transfer(settings, call_sid=call_sid, to=settings.duty_phone, ok=ok)
+    return ok

@@ -6,9 +6,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.db import CallbackRequest, Elder, PhoneCall, session_scope, utcnow
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.db import Elder, PhoneCall, session_scope, utcnow
 from assistant.privacy import mask_phone
-from assistant.services.emergencies import record_emergency
+from assistant.services import handoff as handoff_service
+from assistant.services.emergencies import alert_emergency, record_emergency
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -110,23 +113,23 @@ def record_transfer(settings: Settings, *, call_sid: str, to: str, ok: bool) -> 
 
 
 def request_callback(settings: Settings, *, info: CallInfo, reason: str) -> int:
-    """No duty number to transfer to: a person calls back instead."""
+    """No duty number to transfer to (or the transfer failed): a person calls back."""
     with session_scope(settings.effective_database_url) as session:
-        row = CallbackRequest(
-            elder_id=info.elder_id,
+        row = handoff_service.request_callback(
+            session,
             user_id=info.call_sid,
             channel="phone",
+            elder_id=info.elder_id,
             phone=info.caller or None,
             reason=reason,
         )
-        session.add(row)
-        session.flush()
         _event(_call(session, info.call_sid), "callback_requested", callback_id=row.id)
         return int(row.id)
 
 
 def record_keypad_emergency(settings: Settings, *, info: CallInfo) -> int:
-    """Keypad 2: write the emergency at once, through the same service as speech."""
+    """Keypad 2: write the emergency at once, then queue its alerts, exactly as the
+    spoken path (``action_report_emergency``) does."""
     with session_scope(settings.effective_database_url) as session:
         elder = session.get(Elder, info.elder_id) if info.elder_id else None
         emergency = record_emergency(
@@ -138,22 +141,16 @@ def record_keypad_emergency(settings: Settings, *, info: CallInfo) -> int:
             caller_phone=info.caller or None,
             elder=elder,
         )
-        _notify(session, emergency)
         _event(_call(session, info.call_sid), "emergency", emergency_id=emergency.id)
         emergency_id = int(emergency.id)
+        session.commit()  # the report is safe before anything else happens
+        try:
+            alert_emergency(session, settings, emergency)
+        except SQLAlchemyError:
+            logger.error(
+                "emergency %s: queuing alerts failed", emergency_id, exc_info=True
+            )
     logger.warning(
         "call %s: emergency %s recorded from keypad", info.call_sid, emergency_id
     )
     return emergency_id
-
-
-def _notify(session: Any, emergency: Any) -> None:
-    """Queue the emergency's notifications in the same transaction, when the
-    notification service exists (it is written alongside this connector)."""
-    try:
-        from assistant.services import notifications  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    queue = getattr(notifications, "queue_emergency_notifications", None)
-    if queue is not None:
-        queue(session, emergency=emergency)

@@ -182,6 +182,7 @@ def run_hotline(tmp: Path, **overrides: Any) -> Iterator[Hotline]:
             twilio_api_base=api,
             duty_phone=DUTY,
             asr_model_path=str(korean_model_path()),
+            duty_roster=[{"name": "值班", "phone": DUTY}],
             **overrides,
         )
         app = build_app(settings)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from assistant.db import Emergency, PhoneCall, session_scope
+from assistant.db import Emergency, OutboxMessage, PhoneCall, session_scope
 from connectors.telephone.twilio_auth import call_token
 from tests.telephone.conftest import CALLER, DUTY, Hotline, run_hotline
 from tests.telephone.media_client import TwilioMediaClient
@@ -108,7 +108,16 @@ async def test_keypad_2_records_emergency_at_once_and_answers(line: Hotline) -> 
             rows = session.query(Emergency).filter_by(user_id=twilio.call_sid).all()
             assert len(rows) == 1
             assert rows[0].channel == "phone" and rows[0].caller_phone == CALLER
-            assert [e.kind for e in rows[0].events] == ["reported"]
+            assert [e.kind for e in rows[0].events] == ["reported", "notified"]
+            alerts = (
+                session.query(OutboxMessage)
+                .filter_by(related_kind="emergency", related_id=rows[0].id)
+                .all()
+            )
+            assert {(a.channel, a.recipient) for a in alerts} == {
+                ("sms", DUTY),
+                ("call", DUTY),
+            }
         await twilio.stop()
     assert (await ended(line, twilio.call_sid))["tasks_left"] == 0
 
@@ -173,7 +182,11 @@ async def test_keypad_0_transfers_with_dial(line: Hotline) -> None:
     assert f'<Dial callerId="+8610000000">{DUTY}</Dial>' in update["form"]["Twiml"]
     assert "/twilio/audio/" in update["form"]["Twiml"]
     await ended(line, twilio.call_sid)
-    row = call_row(line, twilio.call_sid)
+    for _ in range(100):  # recorded by the same job that updated the call
+        row = call_row(line, twilio.call_sid)
+        if row is not None and row.transferred_to:
+            break
+        await asyncio.sleep(0.05)
     assert row is not None and row.transferred_to == DUTY
 
 

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.db import CallbackRequest, Emergency, PhoneCall, session_scope
+from assistant.db import (
+    CallbackRequest,
+    Elder,
+    Emergency,
+    OutboxMessage,
+    PhoneCall,
+    session_scope,
+)
 from connectors.telephone import prompts
 from connectors.telephone.twilio_auth import call_token
 from tests.telephone.conftest import CALLER, DUTY, Hotline, run_hotline
@@ -117,15 +124,32 @@ def test_gather_speech_goes_through_the_dialogue(gather_line: Hotline) -> None:
 
 
 def test_gather_keypad_2_records_the_emergency(gather_line: Hotline) -> None:
-    call = new_call()
+    call = {**new_call(), "From": "+8613700001111"}
+    with session_scope(gather_line.settings.effective_database_url) as session:
+        elder = Elder(
+            name="张桂兰",
+            phone=call["From"],
+            address="幸福里3号",
+            family_contacts=[{"name": "女儿", "phone": "+8613600002222"}],
+            elder_mode=False,
+        )
+        session.add(elder)
+    assert gather_line.post("/twilio/voice", call).status_code == 200
     response = gather_line.post("/twilio/gather", {**call, "Digits": "2"})
     assert response.status_code == 200
     assert said(gather_line, response.text) == key_of(
-        gather_line, prompts.emergency_recorded(gather_line.settings)
+        gather_line, prompts.emergency_recorded(gather_line.settings), elder=False
     )
     with session_scope(gather_line.settings.effective_database_url) as session:
         [row] = session.query(Emergency).filter_by(user_id=call["CallSid"]).all()
-        assert row.channel == "phone" and row.caller_phone == CALLER
+        assert row.channel == "phone" and row.caller_phone == call["From"]
+        assert row.elder_id is not None and row.location == "幸福里3号"
+        alerts = (
+            session.query(OutboxMessage)
+            .filter_by(related_kind="emergency", related_id=row.id)
+            .all()
+        )
+        assert {a.recipient for a in alerts} == {DUTY, "+8613600002222"}
 
 
 def test_gather_silence_reprompts_then_offers_a_person(gather_line: Hotline) -> None:
