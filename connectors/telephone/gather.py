@@ -22,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 
 async def gather_twiml(
-    services: PhoneServices, *, texts: list[str], elder: bool, n: int = 0
+    services: PhoneServices,
+    *,
+    texts: list[str],
+    elder: bool,
+    n: int = 0,
+    call_sid: str = "",
 ) -> str:
     """Play ``texts`` (our audio) inside a Gather that posts back to ``/twilio/gather``."""
     s = services.settings
@@ -39,7 +44,8 @@ async def gather_twiml(
         action_on_empty_result=True,
     )
     for text in texts:
-        gather.play(await services.audio_url(text, elder=elder))
+        slower = services.slower(call_sid)
+        gather.play(await services.audio_url(text, elder=elder, overrides=slower))
     response.append(gather)
     response.redirect(action, method="POST")  # in case Twilio skips the action
     return str(response)
@@ -81,6 +87,7 @@ async def handle(
         return await _say(services, call_sid, last, elder)
     if digit == "9":
         last = services.last_said.get(call_sid, "")
+        services.slow_calls.add(call_sid)
         return await _say(services, call_sid, prompts.slower() + last, True)
     if digit in prompts.KEYPAD_UTTERANCES:
         speech = prompts.KEYPAD_UTTERANCES[digit]
@@ -120,7 +127,9 @@ async def _say(
     services: PhoneServices, call_sid: str, text: str, elder: bool, n: int = 0
 ) -> str:
     services.remember(call_sid, text)
-    return await gather_twiml(services, texts=[text], elder=elder, n=n)
+    return await gather_twiml(
+        services, texts=[text], elder=elder, n=n, call_sid=call_sid
+    )
 
 
 async def _hand_off(

@@ -31,22 +31,33 @@ class PhoneServices:
     reason: str
     calls: set[Any] = field(default_factory=set)
     last_said: dict[str, str] = field(default_factory=dict)
+    slow_calls: set[str] = field(default_factory=set)
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
     def remember(self, call_sid: str, text: str) -> None:
         """What a gather-mode call heard last (for * repeat); bounded."""
         self.last_said[call_sid] = text
         while len(self.last_said) > 1000:
-            self.last_said.pop(next(iter(self.last_said)))
+            oldest = next(iter(self.last_said))
+            del self.last_said[oldest]
+            self.slow_calls.discard(oldest)
 
     @property
     def understands_speech(self) -> bool:
         """Whether spoken words can be recognised (a Chinese Vosk model is loaded)."""
         return self.asr.ready and self.asr.chinese
 
-    async def audio_url(self, text: str, *, elder: bool) -> str:
+    def slower(self, call_sid: str) -> dict[str, Any] | None:
+        """Voice overrides of a gather-mode call whose caller pressed 9."""
+        if call_sid not in self.slow_calls:
+            return None
+        return {"rate": max(90, self.settings.tts_rate_elder - 15)}
+
+    async def audio_url(
+        self, text: str, *, elder: bool, overrides: dict[str, Any] | None = None
+    ) -> str:
         """Synthesise ``text`` into the cache and return the URL Twilio plays it from."""
-        speech = await self.tts.synth(text, elder=elder)
+        speech = await self.tts.synth(text, elder=elder, overrides=overrides)
         return public_url(self.settings, f"/twilio/audio/{speech.key}.wav")
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,9 +17,10 @@ from assistant.db import (
     PhoneCall,
     session_scope,
 )
+from assistant.settings import Settings
 from connectors.telephone import prompts
 from connectors.telephone.twilio_auth import call_token
-from tests.telephone.conftest import CALLER, DUTY, Hotline, run_hotline
+from tests.telephone.conftest import AUTH_TOKEN, CALLER, DUTY, Hotline, run_hotline
 from voice.audio import read_wav
 
 _n = iter(range(10**6))
@@ -205,3 +207,32 @@ def test_health_reports_the_mode(gather_line: Hotline) -> None:
 
     info = health(gather_line.settings)
     assert info["phone"]["mode"] == "gather" and "no Chinese" in info["phone"]["reason"]
+
+
+def test_gather_9_slows_down_and_star_repeats(gather_line: Hotline) -> None:
+    call = new_call()
+    menu = gather_line.post("/twilio/gather", {**call, "Digits": "7"})
+    assert said(gather_line, menu.text) == key_of(gather_line, prompts.KEYPAD_MENU)
+    slow = gather_line.post("/twilio/gather", {**call, "Digits": "9"})
+    tts = gather_line.services.tts
+    slower = tts.params(
+        elder=True, overrides=gather_line.services.slower(call["CallSid"])
+    )
+    assert slower.rate < tts.params(elder=True).rate
+    assert said(gather_line, slow.text) == tts.key(
+        prompts.slower() + prompts.KEYPAD_MENU, slower
+    )
+    again = gather_line.post("/twilio/gather", {**call, "Digits": "*"})
+    assert said(gather_line, again.text) == said(gather_line, slow.text)
+
+
+def test_the_app_factory_serves_the_hotline(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    app = create_app(Settings(var_dir=tmp_path, twilio_auth_token=AUTH_TOKEN))
+    with TestClient(app) as http:
+        body = http.get("/health").json()
+        assert body["phone"]["mode"] == "gather" and body["asr"]["ok"] is False
+        assert http.post("/twilio/voice", data=new_call()).status_code == 403
