@@ -64,12 +64,15 @@ class ActionElderMode(Action):
             elder = find_elder(session, tracker)
             if elder is not None:
                 elder.elder_mode = on
-        event = SlotSet("elder_mode", on)
-        tracker.slots["elder_mode"] = on
-        dispatcher.utter_message(
-            response="utter_elder_mode_on" if on else "utter_elder_mode_off"
-        )
-        return [event]
+        name = "utter_elder_mode_on" if on else "utter_elder_mode_off"
+        # The slot changes only after this action, so pick the elder variant here.
+        variants = (domain.get("responses") or {}).get(name) or []
+        elder = [v["custom"] for v in variants if on and v.get("condition")]
+        if elder:
+            dispatcher.utter_message(json_message=elder[0])
+        else:
+            dispatcher.utter_message(response=name)
+        return [SlotSet("elder_mode", on)]
 
 
 def last_bot_messages(tracker: Tracker) -> list[dict[str, Any]]:
