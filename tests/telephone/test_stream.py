@@ -243,3 +243,28 @@ async def test_dialogue_down_is_apologised_for(line: Hotline) -> None:
     finally:
         line.rasa.fail = False
     assert line.rasa.requests[-1]["message"] == "我要订餐"
+
+
+async def test_reply_voice_settings_and_handoff_from_the_dialogue(
+    line: Hotline,
+) -> None:
+    line.twilio.requests.clear()
+    line.rasa.reply = [
+        {
+            "text": "好的，帮您找工作人员。",
+            "custom": {"handoff": True, "voice": {"rate": 120}},
+        }
+    ]
+    try:
+        async with client(line) as twilio:
+            await twilio.start()
+            await twilio.dtmf("3")
+            await twilio.wait(lambda: bool(line.twilio.requests))
+            await twilio.stop()
+    finally:
+        line.rasa.reply = None
+    assert line.rasa.requests[-1]["message"] == "我想咨询政策"
+    assert "<Dial" in line.twilio.requests[-1]["form"]["Twiml"]
+    tts = line.services.tts
+    slow = tts.params(elder=True, overrides={"rate": 120})
+    assert tts.wav_path(tts.key("好的，帮您找工作人员。", slow)).is_file()
