@@ -67,9 +67,9 @@ class ActionElderMode(Action):
         name = "utter_elder_mode_on" if on else "utter_elder_mode_off"
         # The slot changes only after this action, so pick the elder variant here.
         variants = (domain.get("responses") or {}).get(name) or []
-        elder = [v["custom"] for v in variants if on and v.get("condition")]
-        if elder:
-            dispatcher.utter_message(json_message=elder[0])
+        slow = [v["custom"] for v in variants if on and v.get("condition")]
+        if slow:
+            dispatcher.utter_message(json_message=slow[0])
         else:
             dispatcher.utter_message(response=name)
         return [SlotSet("elder_mode", on)]
