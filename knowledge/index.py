@@ -1,0 +1,166 @@
+"""Build and persist the index: passages, their vectors and a manifest.
+
+Layout under ``var/knowledge/``: ``meta.json`` (model, dimension, chunking,
+per-document content hashes and passage counts), ``passages.jsonl`` and one
+``vectors/<hash>.npy`` per document version. Only documents whose content
+hash (or the model, or the chunking) changed are re-embedded, so a build with
+nothing changed only reads the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+from knowledge.chunk import Passage, chunk_text
+from knowledge.clean import clean_text
+from knowledge.ingest import IngestError, file_hash, load_manifest, read_document
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 2
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    embedded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    passages: int = 0
+    seconds: float = 0.0
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the index lives."""
+    return settings.var_dir / "knowledge"
+
+
+def _chunk_key(settings: Settings, model: str) -> str:
+    return hashlib.sha256(
+        f"{FORMAT}|{model}|{settings.knowledge_chunk_chars}".encode()
+    ).hexdigest()[:16]
+
+
+def read_meta(settings: Settings) -> dict[str, Any]:
+    """The manifest, or an empty dict when the index was never built."""
+    path = index_dir(settings) / "meta.json"
+    if not path.exists():
+        return {}
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def build(settings: Settings, *, embedder: Any = None, model: str = "") -> BuildReport:
+    """Build or update the index incrementally.
+
+    Args:
+        settings: corpus folder, var dir and chunking.
+        embedder: an ``Embedder``; created lazily only when something must be embedded.
+        model: the model name recorded in the manifest (default: the embedder's).
+
+    Returns:
+        A report naming re-embedded, reused and failed documents.
+    """
+    from knowledge.embed import Embedder, ensure_model
+
+    started = time.perf_counter()
+    report = BuildReport()
+    model = model or (embedder.name if embedder is not None else ensure_model(settings))
+    key = _chunk_key(settings, model)
+    out = index_dir(settings)
+    (out / "vectors").mkdir(parents=True, exist_ok=True)
+    old = read_meta(settings)
+    old_docs = old.get("documents", {}) if old.get("key") == key else {}
+    corpus = settings.knowledge_corpus_dir
+    docs_meta: dict[str, Any] = {}
+    all_rows: list[dict[str, Any]] = []
+    for meta in load_manifest(corpus):
+        path = corpus / meta.file
+        try:
+            digest = file_hash(path)
+        except OSError as exc:
+            report.failed[meta.file] = f"{meta.file}: cannot open ({exc.strerror})"
+            continue
+        vec_path = out / "vectors" / f"{digest}.npy"
+        psg_path = out / "vectors" / f"{digest}.jsonl"
+        prior = old_docs.get(meta.file)
+        if prior and prior.get("hash") == digest and vec_path.exists() and psg_path.exists():
+            rows = [json.loads(x) for x in psg_path.read_text("utf-8").splitlines()]
+            report.reused.append(meta.file)
+        else:
+            try:
+                text = clean_text(read_document(path))
+            except IngestError as exc:
+                logger.error("skipping document: %s", exc)
+                report.failed[meta.file] = str(exc)
+                continue
+            passages = chunk_text(meta.file, text, max_chars=settings.knowledge_chunk_chars)
+            if embedder is None:
+                embedder = Embedder(model, threads=settings.knowledge_threads)
+            vectors = embedder.passages([embedding_text(meta.title, p) for p in passages])
+            np.save(vec_path, vectors)
+            rows = [asdict(p) for p in passages]
+            psg_path.write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
+            )
+            report.embedded.append(meta.file)
+        docs_meta[meta.file] = {**meta.as_dict(), "hash": digest, "passages": len(rows)}
+        all_rows.extend(rows)
+    report.passages = len(all_rows)
+    report.seconds = time.perf_counter() - started
+    new_meta = {
+        "format": FORMAT, "key": key, "model": model,
+        "dim": int(embedder.dim) if embedder is not None else old.get("dim", 0),
+        "chunk_chars": settings.knowledge_chunk_chars, "documents": docs_meta,
+        "failed": report.failed, "build_seconds": round(report.seconds, 2),
+    }
+    if report.embedded or new_meta["documents"] != old.get("documents") or not old:
+        (out / "meta.json").write_text(
+            json.dumps(new_meta, ensure_ascii=False, indent=2), "utf-8"
+        )
+    _prune(out, docs_meta)
+    return report
+
+
+def embedding_text(title: str, passage: Passage) -> str:
+    """What the encoder sees: the section path gives a short passage its topic."""
+    head = passage.section[-1] if passage.section else title
+    return f"{head}：{passage.text}"
+
+
+def _prune(out: Path, docs_meta: dict[str, Any]) -> None:
+    """Delete vectors of document versions no longer in the manifest."""
+    keep = {d["hash"] for d in docs_meta.values()}
+    for path in (out / "vectors").iterdir():
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)
+
+
+def load_index(settings: Settings) -> tuple[dict[str, Any], list[Passage], np.ndarray]:
+    """Manifest, passages and vectors of the built index.
+
+    Raises:
+        FileNotFoundError: the index was never built.
+    """
+    meta = read_meta(settings)
+    if not meta:
+        raise FileNotFoundError(f"no index in {index_dir(settings)}: run `python -m knowledge build`")
+    vec_dir = index_dir(settings) / "vectors"
+    passages: list[Passage] = []
+    blocks = []
+    for doc in meta["documents"].values():
+        rows = (vec_dir / f"{doc['hash']}.jsonl").read_text("utf-8").splitlines()
+        passages.extend(Passage(**json.loads(r)) for r in rows)
+        blocks.append(np.load(vec_dir / f"{doc['hash']}.npy"))
+    dim = int(meta.get("dim") or 0)
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, dim), np.float32)
+    return meta, passages, vectors

@@ -1,0 +1,188 @@
+"""Hybrid search: BM25 and dense candidates fused, with region preference.
+
+Both sides propose candidates; each candidate gets both scores (BM25 from the
+full score vector, cosine from its stored vector), normalised per query, mixed
+with ``knowledge_lexical_weight`` and scaled by how well the passage's region
+fits the region the question (or the user's profile) names. Evidence is judged
+on raw, query-independent measures (word coverage, cosine) so that abstention
+does not depend on how the other candidates happened to score.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.settings import Settings
+from knowledge.chunk import Passage
+from knowledge.dense import DenseIndex
+from knowledge.lexical import BM25, Tokenizer, get_tokenizer
+from knowledge.regions import REGIONS, detect_region, region_affinity, uncovered_place
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES = ("hybrid", "bm25", "dense")
+_CANDIDATES = 60
+_REGION_FLOOR = 0.55  # score share kept by a passage of an unrelated region
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its document metadata."""
+
+    doc: str
+    title: str
+    section: str
+    text: str
+    score: float
+    start: int
+    end: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (the CLI and API contract fields first)."""
+        return {
+            "doc": self.doc, "title": self.title, "section": self.section,
+            "text": self.text, "score": round(self.score, 4),
+            "start": self.start, "end": self.end, "metadata": self.metadata,
+        }
+
+
+@dataclass
+class SearchResult:
+    """Hits best first, whether the evidence is too weak, and the region used."""
+
+    question: str
+    hits: list[Hit]
+    abstained: bool
+    region: str | None = None
+    uncovered_region: str | None = None
+    evidence: float = 0.0
+
+
+class Searcher:
+    """Lexical, dense and fused retrieval over one loaded index."""
+
+    def __init__(
+        self, settings: Settings, meta: dict[str, Any], passages: list[Passage],
+        vectors: np.ndarray, embedder: Any, tokenizer: Tokenizer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.meta = meta
+        self.passages = passages
+        self.vectors = vectors
+        self.embedder = embedder
+        self.tokenizer = tokenizer or get_tokenizer()
+        self.docs: dict[str, dict[str, Any]] = meta.get("documents", {})
+        self.dense = DenseIndex(vectors, approx_above=settings.knowledge_approx_above)
+        self._tokens = [self.tokenizer(self._lexical_text(p)) for p in passages]
+        self._word_sets = [set(self.tokenizer.words(self._lexical_text(p))) for p in passages]
+        self.bm25 = BM25(self._tokens)
+        self._regions = [self.docs.get(p.doc, {}).get("region", "") for p in passages]
+
+    def _lexical_text(self, passage: Passage) -> str:
+        return " ".join(passage.section[-1:]) + " " + passage.text
+
+    def search(
+        self, question: str, *, region: str | None = None, k: int = 5,
+        mode: Mode = "hybrid",
+    ) -> SearchResult:
+        """Top passages for a question.
+
+        Args:
+            question: the user's words.
+            region: the user's profile region (a region the question names wins).
+            k: number of hits.
+            mode: ``hybrid``, or one side alone (for evaluation).
+
+        Raises:
+            ValueError: empty question, or unknown region or mode.
+        """
+        question = question.strip()
+        if not question:
+            raise ValueError("empty question")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+        if region is not None and region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}; valid: {', '.join(REGIONS)}")
+        question = question[: self.settings.knowledge_max_query_chars]
+        wanted = detect_region(question) or region
+        scores, cosines = self._score(question, mode)
+        if mode == "hybrid" and wanted is not None:
+            scores = scores * self._region_factor(wanted)
+        order = [int(i) for i in np.argsort(-scores)[:k] if scores[i] > 0]
+        q_words = set(self.tokenizer.words(question))
+        evidence = self._evidence(q_words, order[0], cosines) if order else 0.0
+        hits = [self._hit(i, float(scores[i])) for i in order]
+        return SearchResult(
+            question, hits, evidence < self.settings.knowledge_min_score, wanted,
+            uncovered_place(question) if wanted is None else None, evidence,
+        )
+
+    def _score(self, question: str, mode: Mode) -> tuple[np.ndarray, np.ndarray]:
+        """Per-passage scores (zero outside the candidates) and cosines."""
+        n = len(self.passages)
+        cosines = np.zeros(n, dtype=np.float32)
+        lexical = self.bm25.scores(self.tokenizer(question)) if mode != "dense" else None
+        if mode != "bm25":
+            qv = self.embedder.queries([question])[0]
+            cand = {row for row, _ in self.dense.search(qv, _CANDIDATES)}
+            if lexical is not None:
+                cand.update(int(i) for i in np.argsort(-lexical)[:_CANDIDATES])
+            rows = np.array(sorted(cand), dtype=np.int64)
+            cosines[rows] = self.vectors[rows] @ qv
+        if mode == "bm25":
+            assert lexical is not None
+            return lexical, cosines
+        dense = np.zeros(n, dtype=np.float32)
+        dense[rows] = _minmax(cosines[rows])
+        if mode == "dense":
+            return dense, cosines
+        assert lexical is not None
+        lex = np.zeros(n, dtype=np.float32)
+        top = float(lexical.max()) if n else 0.0
+        if top > 0:
+            lex[rows] = lexical[rows] / top
+        w = self.settings.knowledge_lexical_weight
+        fused = np.zeros(n, dtype=np.float32)
+        fused[rows] = w * lex[rows] + (1 - w) * dense[rows] + 1e-6
+        return fused, cosines
+
+    def _region_factor(self, wanted: str) -> np.ndarray:
+        """Per-passage multiplier: full for the region asked about, less elsewhere."""
+        return np.array(
+            [_REGION_FLOOR + (1 - _REGION_FLOOR) * region_affinity(r, wanted)
+             for r in self._regions], dtype=np.float32,
+        )
+
+    def _evidence(self, q_words: set[str], row: int, cosines: np.ndarray) -> float:
+        """How strongly the best passage supports the question (0..1)."""
+        if not q_words:
+            return 0.0
+        coverage = len(q_words & self._word_sets[row]) / len(q_words)
+        cos = float(cosines[row])
+        cos_part = min(max((cos - 0.78) / 0.1, 0.0), 1.0) if cos else coverage
+        return 0.6 * coverage + 0.4 * cos_part
+
+    def _hit(self, row: int, score: float) -> Hit:
+        p = self.passages[row]
+        doc = self.docs.get(p.doc, {})
+        metadata = {
+            key: doc.get(key, "")
+            for key in ("issuer", "doc_number", "date", "region", "period", "status")
+        }
+        return Hit(p.doc, doc.get("title", p.doc), p.section_text, p.text, score,
+                   p.start, p.end, metadata)
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.ones_like(values)
+    return ((values - low) / (high - low)).astype(np.float32)
