@@ -17,6 +17,14 @@ from assistant.settings import Settings, get_settings
 
 YES_WORDS = ("对", "是的", "是", "好", "可以", "行", "没错", "嗯", "要", "确认", "中")
 NO_WORDS = ("不对", "不是", "不要", "不用", "不行", "错了", "不", "没有")
+# Intents that step out of any form (rules take over, then the form may go on).
+INTERRUPTS = (
+    "report_emergency",
+    "request_human",
+    "report_fraud",
+    "repeat",
+    "elder_mode",
+)
 STOP_WORDS = ("算了", "不订了", "取消", "不要了", "退出")
 
 

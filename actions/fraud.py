@@ -11,6 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    INTERRUPTS,
     db,
     find_elder,
     intent_of,
@@ -79,7 +80,7 @@ class ValidateFraudForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if intent_of(tracker) in ("report_emergency", "request_human"):
+        if intent_of(tracker) in INTERRUPTS:
             return []
         if not tracker.get_slot("fraud_has_family"):
             return [SlotSet("requested_slot", None)]

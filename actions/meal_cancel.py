@@ -12,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    INTERRUPTS,
     db,
     find_elder,
     intent_of,
@@ -77,7 +78,7 @@ class ValidateCancelForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if intent_of(tracker) in ("report_emergency", "request_human", "report_fraud"):
+        if intent_of(tracker) in INTERRUPTS:
             return []
         orders = _upcoming(tracker)
         if not orders:

@@ -13,6 +13,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    INTERRUPTS,
     db,
     find_elder,
     intent_of,
@@ -27,7 +28,6 @@ from actions.common import (
 from assistant.services import cn_parse, meals
 from assistant.services.elders import bind_with_code, find_phone, register_unverified
 
-INTERRUPTS = ("report_emergency", "request_human", "report_fraud")
 ORDER_SLOTS = ("meal_date", "meal_kind", "meal_count", "meal_mode", "meal_diet")
 FIELD_WORDS = {
     "meal_date": ("日期", "哪天", "哪一天", "时间", "日子"),

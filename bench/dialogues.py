@@ -10,6 +10,7 @@ import json
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def bench_dialogues() -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             stack = start_stack(Path(tmp), model=model, extra_env=env)
             try:
-                with stack.staff_client() as client:
+                with closing(stack.staff_client()) as client:
                     elder = client.post(
                         "/api/staff/elders", json={"name": "测试"}
                     ).json()

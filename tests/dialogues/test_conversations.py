@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
 
 
 def new_elder(stack: Stack, **fields: Any) -> dict[str, Any]:
-    with stack.staff_client() as client:
+    with closing(stack.staff_client()) as client:
         response = client.post("/api/staff/elders", json={"name": "张桂兰", **fields})
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -195,7 +196,7 @@ def test_emergency_known_caller_notifies_and_escalates(
     wait_for(lambda: "+8613800000002" in to(), timeout=15)  # escalated: next on roster
     emergency = _emergency(db, user)
     assert "escalated" in [e.kind for e in emergency.events]
-    with dstack.staff_client() as client:
+    with closing(dstack.staff_client()) as client:
         acked = client.post(f"/api/staff/emergencies/{emergency.id}/ack").json()
         assert acked["status"] == "acknowledged"
         done = client.post(

@@ -1,0 +1,61 @@
+"""Policy questions answered from the knowledge base, with their sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import text_of
+
+logger = logging.getLogger(__name__)
+
+
+def profile_region(value: Any) -> str | None:
+    """A corpus region from the ``region`` slot (a region key or a place name)."""
+    from knowledge.regions import REGIONS, detect_region
+
+    if not value:
+        return None
+    text = str(value)
+    return text if text in REGIONS else detect_region(text)
+
+
+def _answer(question: str, region: str | None) -> tuple[str, list[dict[str, Any]]]:
+    from knowledge import get_knowledge_base
+
+    answer = get_knowledge_base().answer(question, region=region, style="short")
+    return answer.text, answer.citations
+
+
+class ActionAnswerPolicy(Action):
+    """Answer a policy question briefly, citing the document."""
+
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question = text_of(tracker)
+        region = profile_region(tracker.get_slot("region"))
+        loop = asyncio.get_running_loop()
+        try:
+            text, citations = await loop.run_in_executor(
+                None, _answer, question, region
+            )
+        except (OSError, ValueError, RuntimeError):
+            logger.error(
+                "policy answer failed for %s", tracker.sender_id, exc_info=True
+            )
+            dispatcher.utter_message(
+                text="抱歉，现在查不到政策内容。请稍后再问，或者找工作人员帮忙。"
+            )
+            return []
+        dispatcher.utter_message(text=text, json_message={"citations": citations})
+        return []
