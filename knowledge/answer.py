@@ -53,6 +53,7 @@ def best_sentence(hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind
             continue
         overlap = len(words & set(tokenize(sentence))) / max(len(words), 1)
         bonus = 0.5 if any(states(k, sentence) for k in kinds) else 0.0
+        bonus += min(len(sentence), 40) / 100  # a bare heading says little
         if overlap + bonus > best_score:
             best, best_score = sentence, overlap + bonus
     if len(best) > _MAX_QUOTE:

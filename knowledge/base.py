@@ -53,7 +53,8 @@ class KnowledgeBase:
         return self.searcher.search(question, region=region, k=k, mode=mode)
 
     def answer(
-        self, question: str, *, region: str | None = None, style: str = "short"
+        self, question: str, *, region: str | None = None, style: str = "short",
+        k: int = 5,
     ) -> Answer:
         """A cited answer in plain Chinese (``short`` or ``full``).
 
@@ -61,7 +62,7 @@ class KnowledgeBase:
         """
         if not question.strip():
             return Answer("没听清您的问题，请再说一遍。", [], True)
-        result = self.search(question, region=region, k=5)
+        result = self.search(question, region=region, k=k)
         tokenizer = self.searcher.tokenizer
         return compose(
             result, style=style, words=set(tokenizer.words(question)),

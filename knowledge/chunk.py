@@ -66,17 +66,15 @@ def chunk_text(
             continue  # a bare heading lives in the section path, not as a passage
         section = tracker.path
         spans = split_sentences(line)
-        group_start = group_end = None
-        for s, e in spans:
-            if group_start is None:
-                group_start, group_end = s, e
-            elif e - group_start > max_chars and group_end - group_start >= min_chars:
+        if not spans:
+            continue
+        group_start, group_end = spans[0]
+        for s, e in spans[1:]:
+            if e - group_start > max_chars and group_end - group_start >= min_chars:
                 passages.append(_make(doc, text, line_start, group_start, group_end, section))
-                group_start, group_end = s, e
-            else:
-                group_end = e
-        if group_start is not None and group_end is not None:
-            passages.append(_make(doc, text, line_start, group_start, group_end, section))
+                group_start = s
+            group_end = e
+        passages.append(_make(doc, text, line_start, group_start, group_end, section))
     return _merge_short(passages, text, min_chars)
 
 

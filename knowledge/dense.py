@@ -8,6 +8,7 @@ cost more than the rest of a query.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ class DenseIndex:
             self._index = None
             return
         faiss.normalize_L2(data)
+        index: Any
         if self.size > approx_above:
             index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efSearch = 128

@@ -7,6 +7,7 @@ converted on first use when missing, never committed.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,16 @@ class Embedder:
         return f"{kind}: " if self._e5 else ""
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        """Normalised float32 vectors of questions."""
+        """Normalised float32 vectors of questions (repeated questions are cached)."""
+        if len(texts) == 1:
+            return self._query_cached(texts[0])[None, :]
         return self._encode([self._prefix("query") + t for t in texts])
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - one embedder per process
+    def _query_cached(self, text: str) -> np.ndarray:
+        vector = self._encode([self._prefix("query") + text])[0]
+        vector.setflags(write=False)
+        return vector
 
     def passages(self, texts: list[str], *, batch_size: int = 16) -> np.ndarray:
         """Normalised float32 vectors of passages."""

@@ -93,10 +93,17 @@ class BM25:
         norm = k1 * (1.0 - b + b * lengths / max(avg, 1.0))
         coo = tf_matrix.tocoo()
         weights = coo.data * (k1 + 1.0) / (coo.data + norm[coo.row]) * idf[coo.col]
+        self._idf = idf
+        self._max_idf = float(np.log(1.0 + (n_docs + 0.5) / 0.5))
         self._weights = sparse.csc_matrix(
             (weights.astype(np.float32), (coo.row, coo.col)), shape=tf_matrix.shape
         )
         self.size = len(docs)
+
+    def idf_of(self, token: str) -> float:
+        """IDF of a token; one the corpus never uses gets the largest value."""
+        col = self.vocab.get(token)
+        return self._max_idf if col is None else float(self._idf[col])
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every passage for the query tokens."""

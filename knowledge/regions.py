@@ -44,6 +44,19 @@ _UNCOVERED = (
 _UNCOVERED_RE = re.compile("|".join(sorted(_UNCOVERED, key=len, reverse=True)))
 
 
+_NAME_RE = re.compile(r"北京市|北京|首都|京城|朝阳区|朝阳|承德市|承德|全国|国家|国务院")
+
+
+def strip_region_names(question: str) -> str:
+    """The question without its place names (region preference handles those).
+
+    Left in, 承德 or 北京 pull up cover letters and titles that name the place
+    but answer nothing.
+    """
+    stripped = _NAME_RE.sub(" ", question).strip()
+    return stripped or question
+
+
 def detect_region(question: str) -> str | None:
     """The most specific corpus region the question names, or None."""
     found = [region for name, region in _NAMES if name in question]

@@ -20,14 +20,21 @@ from assistant.settings import Settings
 from knowledge.chunk import Passage
 from knowledge.dense import DenseIndex
 from knowledge.lexical import BM25, Tokenizer, get_tokenizer
-from knowledge.regions import REGIONS, detect_region, region_affinity, uncovered_place
+from knowledge.regions import (
+    REGIONS,
+    detect_region,
+    region_affinity,
+    strip_region_names,
+    uncovered_place,
+)
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES = ("hybrid", "bm25", "dense")
 _CANDIDATES = 60
-_REGION_FLOOR = 0.55  # score share kept by a passage of an unrelated region
+_REGION_FLOOR = 0.4
+_REGION_WORDS = {"北京", "北京市", "朝阳", "朝阳区", "承德", "承德市", "国家", "全国"}  # score share kept by a passage of an unrelated region
 
 
 @dataclass
@@ -82,6 +89,7 @@ class Searcher:
         self._tokens = [self.tokenizer(self._lexical_text(p)) for p in passages]
         self._word_sets = [set(self.tokenizer.words(self._lexical_text(p))) for p in passages]
         self.bm25 = BM25(self._tokens)
+        self._idf = self.bm25.idf_of
         self._regions = [self.docs.get(p.doc, {}).get("region", "") for p in passages]
 
     def _lexical_text(self, passage: Passage) -> str:
@@ -111,7 +119,7 @@ class Searcher:
             raise ValueError(f"unknown region {region!r}; valid: {', '.join(REGIONS)}")
         question = question[: self.settings.knowledge_max_query_chars]
         wanted = detect_region(question) or region
-        scores, cosines = self._score(question, mode)
+        scores, cosines = self._score(strip_region_names(question), mode)
         if mode == "hybrid" and wanted is not None:
             scores = scores * self._region_factor(wanted)
         order = [int(i) for i in np.argsort(-scores)[:k] if scores[i] > 0]
@@ -160,10 +168,17 @@ class Searcher:
         )
 
     def _evidence(self, q_words: set[str], row: int, cosines: np.ndarray) -> float:
-        """How strongly the best passage supports the question (0..1)."""
+        """How strongly the best passage supports the question (0..1).
+
+        Word coverage is weighted by IDF (words the corpus never uses weigh the
+        most), so a question sharing only 北京 or 老人 with a passage is weak.
+        """
+        q_words = {w for w in q_words if w not in _REGION_WORDS}
         if not q_words:
             return 0.0
-        coverage = len(q_words & self._word_sets[row]) / len(q_words)
+        weights = {w: self._idf(w) for w in q_words}
+        found = sum(v for w, v in weights.items() if w in self._word_sets[row])
+        coverage = found / max(sum(weights.values()), 1e-6)
         cos = float(cosines[row])
         cos_part = min(max((cos - 0.78) / 0.1, 0.0), 1.0) if cos else coverage
         return 0.6 * coverage + 0.4 * cos_part
