@@ -13,8 +13,12 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.settings import get_settings
+
+if TYPE_CHECKING:
+    from voice.asr import AsrEngine, AsrEvent
 
 
 def _say(args: argparse.Namespace) -> int:
@@ -39,8 +43,24 @@ def _say(args: argparse.Namespace) -> int:
     return 0
 
 
+def transcribe_file(engine: AsrEngine, path: Path) -> list[AsrEvent]:
+    """Recognise a WAV file (any rate; blocking) and return its final results."""
+    from voice.audio import read_wav
+
+    samples, rate = read_wav(path)
+    stream = engine.stream(sample_rate=rate)
+    events: list[AsrEvent] = []
+    step = rate // 5 * 2  # 200 ms chunks
+    data = samples.astype("<i2").tobytes()
+    for start in range(0, len(data), step):
+        chunk = stream.accept(data[start : start + step])
+        events.extend(e for e in chunk if e.kind == "final")
+    events.extend(stream.finish())
+    return events
+
+
 def _transcribe(args: argparse.Namespace) -> int:
-    from voice.asr import AsrEngine, transcribe_file
+    from voice.asr import AsrEngine
 
     engine = AsrEngine(get_settings())
     if not engine.load():

@@ -13,7 +13,6 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from assistant.settings import Settings
@@ -158,6 +157,7 @@ class AsrStream:
             self.rec.SetWords(True)
         self.elder = elder
         self.samples_in = 0
+        self._since_partial = 0
         self._carry = b""
         self._reset_utterance()
 
@@ -189,32 +189,49 @@ class AsrStream:
         return self.samples_in / self.rate
 
     def accept(self, pcm: bytes) -> list[AsrEvent]:
-        """Feed 16-bit PCM; returns speech_start, partial and final events."""
+        """Feed 16-bit PCM; returns speech_start, partial and final events.
+
+        Silence is measured per 20 ms frame, but Vosk gets the audio in as few
+        calls as possible and is asked for a partial at most five times a second:
+        both cost far more per call than per sample.
+        """
         data = self._carry + pcm
         frame_bytes = self.rate // 50 * 2  # 20 ms
         usable = len(data) // frame_bytes * frame_bytes
         self._carry = data[usable:]
         events: list[AsrEvent] = []
+        pending = 0
         for start in range(0, usable, frame_bytes):
-            events.extend(self._frame(data[start : start + frame_bytes]))
+            self.samples_in += frame_bytes // 2
+            if self._frame(data[start : start + frame_bytes], events):
+                self._decode(data[pending : start + frame_bytes], events, partial=False)
+                pending = start + frame_bytes
+                final = self._end_utterance()
+                if final is not None:
+                    events.append(final)
+        self._decode(data[pending:usable], events, partial=True)
         return events
 
-    def _frame(self, frame: bytes) -> list[AsrEvent]:
-        self.samples_in += len(frame) // 2
-        events: list[AsrEvent] = []
-        voiced = rms(frame) >= self.settings.asr_vad_rms
-        if self.rec is None:
-            pass
-        elif self.rec.AcceptWaveform(frame):
+    def _decode(self, chunk: bytes, events: list[AsrEvent], *, partial: bool) -> None:
+        if self.rec is None or not chunk:
+            return
+        if self.rec.AcceptWaveform(chunk):
             self._take_segment(json.loads(self.rec.Result()))
-        else:
-            partial = json.loads(self.rec.PartialResult()).get("partial", "")
-            if partial and partial != self._last_partial:
-                self._last_partial = partial
-                events.append(
-                    AsrEvent("partial", text=self._joined(partial), at_s=self.audio_s)
-                )
-        if voiced:
+            return
+        self._since_partial += len(chunk) // 2
+        if not partial or self._since_partial < self.rate // 5:
+            return
+        self._since_partial = 0
+        text = json.loads(self.rec.PartialResult()).get("partial", "")
+        if text and text != self._last_partial:
+            self._last_partial = text
+            events.append(
+                AsrEvent("partial", text=self._joined(text), at_s=self.audio_s)
+            )
+
+    def _frame(self, frame: bytes, events: list[AsrEvent]) -> bool:
+        """Voice activity of one frame; True when the utterance has ended."""
+        if rms(frame) >= self.settings.asr_vad_rms:
             self._in_speech = True
             self._voiced_ms += 20
             self._silence_ms = 0
@@ -226,11 +243,9 @@ class AsrStream:
             self._announced = True
             events.append(AsrEvent("speech_start", at_s=self.audio_s))
         too_long = self._utt_ms >= self.settings.asr_max_utterance_s * 1000
-        if self._in_speech and (self._silence_ms >= self.silence_s * 1000 or too_long):
-            final = self._end_utterance()
-            if final is not None:
-                events.append(final)
-        return events
+        return self._in_speech and (
+            self._silence_ms >= self.silence_s * 1000 or too_long
+        )
 
     def _take_segment(self, result: dict[str, Any]) -> None:
         if result.get("text"):
@@ -280,20 +295,3 @@ class _NoModel:
         self.settings = engine.settings
         self.lang = engine.lang
         self.model = None
-
-
-def transcribe_file(engine: AsrEngine, path: Path | bytes) -> list[AsrEvent]:
-    """Recognise a WAV file or its bytes (any rate; blocking); return final results."""
-    from voice.audio import read_wav
-
-    samples, rate = read_wav(path)
-    stream = engine.stream(sample_rate=rate)
-    events: list[AsrEvent] = []
-    step = rate // 5 * 2  # 200 ms chunks
-    data = samples.astype("<i2").tobytes()
-    for start in range(0, len(data), step):
-        events.extend(
-            e for e in stream.accept(data[start : start + step]) if e.kind == "final"
-        )
-    events.extend(stream.finish())
-    return events

@@ -97,7 +97,7 @@ def bench_asr(settings: Settings) -> dict[str, Any]:
 def main(json_path: str | None) -> int:
     """Run the sections; write figures as JSON to ``json_path`` (and stdout)."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(var_dir=Path(tmp))
+        settings = Settings.model_validate({"var_dir": Path(tmp)})
         results: dict[str, Any] = {
             "tts": bench_tts(settings),
             "asr": bench_asr(settings),

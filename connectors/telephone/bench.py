@@ -84,16 +84,9 @@ class Bench:
         return []
 
     async def concurrent(self, calls: int, seconds: float = 6.0) -> dict[str, Any]:
-        """``calls`` callers whose line carries speech while the greeting plays.
-
-        The inbound speech is kept below the voice-activity level, so Vosk decodes
-        all of it (full CPU load) without barge-in cutting the greeting short.
-        """
+        """``calls`` callers talking for ``seconds`` while the greeting plays."""
         audio = np.tile(self.speech, int(seconds * 8000 / self.speech.size) + 1)
-        audio = audio[: int(seconds * 8000)].astype(np.float64)
-        level = np.sqrt(np.mean(audio**2))
-        gain = 0.2 * self.line.settings.asr_vad_rms / max(level, 1.0)
-        audio = (audio * min(gain, 1.0)).astype(np.int16)
+        audio = audio[: int(seconds * 8000)]
 
         async def one() -> str:
             async with self.client() as twilio:
@@ -109,27 +102,48 @@ class Bench:
         return {
             "calls": calls,
             "worst_frame_late_ms": round(worst, 1),
+            "worst_asr_backlog_s": round(
+                max((s["asr_queue_max"] for s in stats), default=0) * 0.02, 2
+            ),
             "frames_out": sum(s["frames_out"] for s in stats),
         }
 
 
-async def run(line: Any, speech: np.ndarray) -> dict[str, Any]:
+async def reactions(line: Any, speech: np.ndarray) -> dict[str, Any]:
+    """Keypress and end-of-utterance to the first outgoing audio frame."""
     bench = Bench(line, speech)
     keypress = [await bench.keypress("2") for _ in range(15)]
     star = [await bench.keypress("*") for _ in range(10)]
     spoken: list[float] = []
     for _ in range(5):
         spoken += await bench.utterance()
-    levels = []
-    sustained = 0
-    # A frame is on time while it is no later than the lead paced() sends ahead
-    # (PACED_LEAD × 20 ms): the far end's buffer never runs dry. The machine is
-    # shared, so a failed level is run once more before it counts.
+    return {
+        "keypress_2_to_first_frame": _ms(keypress),
+        "keypress_star_to_first_frame": _ms(star),
+        "utterance_end_to_first_frame": _ms(spoken) if spoken else None,
+        "asr_model_lang": line.services.asr.lang,
+        "note": "utterance turns answered by a local stand-in for Rasa's REST webhook",
+    }
+
+
+async def capacity(line: Any, speech: np.ndarray) -> dict[str, Any]:
+    """How many calls run with every outgoing frame on time and Vosk keeping up.
+
+    A frame is on time while it is no later than the lead paced() sends ahead
+    (PACED_LEAD × 20 ms): the far end's buffer never runs dry. The machine is
+    shared, so a failed level is run once more before it counts.
+    """
+    bench = Bench(line, speech)
     margin = PACED_LEAD * 20.0
-    for calls in (1, 2, 4, 8, 12, 16, 24, 32):
+    levels: list[dict[str, Any]] = []
+    sustained = 0
+    for calls in (1, 2, 4, 6, 8, 12, 16, 24):
         for _attempt in range(2):
             level = await bench.concurrent(calls)
-            level["on_time"] = level["worst_frame_late_ms"] <= margin
+            level["on_time"] = (
+                level["worst_frame_late_ms"] <= margin
+                and level["worst_asr_backlog_s"] <= 1.0
+            )
             levels.append(level)
             if level["on_time"]:
                 break
@@ -137,14 +151,9 @@ async def run(line: Any, speech: np.ndarray) -> dict[str, Any]:
             break
         sustained = calls
     return {
-        "keypress_2_to_first_frame": _ms(keypress),
-        "keypress_star_to_first_frame": _ms(star),
-        "utterance_end_to_first_frame": _ms(spoken) if spoken else None,
         "concurrent_levels": levels,
         "calls_sustained_all_frames_on_time": sustained,
         "on_time_margin_ms": margin,
-        "asr_model_lang": line.services.asr.lang,
-        "note": "utterance turns answered by a local stand-in for Rasa's REST webhook",
     }
 
 
@@ -154,14 +163,19 @@ def main() -> int:
     sys.path.insert(0, str(PROJECT_ROOT))
     from tests.telephone.conftest import run_hotline
 
-    with tempfile.TemporaryDirectory() as tmp:
-        with run_hotline(Path(tmp), asr_model_lang="zh") as line:
-            tts = TtsEngine(line.settings)
-            spoken = tts.synth_blocking(
-                "我想订一份午饭，送到家里。", tts.params(elder=False)
-            )
-            speech = resample(spoken.samples, src_rate=spoken.rate, dst_rate=8000)
-            result = asyncio.run(run(line, speech))
+    result: dict[str, Any] = {}
+    # capacity: callers talk all the time at full level; barge-in is pushed out of
+    # reach so our audio keeps flowing (each utterance's reply replaces the last)
+    busy = {"asr_barge_in_ms": 10**6}
+    for overrides, section in (({}, reactions), (busy, capacity)):
+        with tempfile.TemporaryDirectory() as tmp:
+            with run_hotline(Path(tmp), asr_model_lang="zh", **overrides) as line:
+                tts = TtsEngine(line.settings)
+                spoken = tts.synth_blocking(
+                    "我想订一份午饭，送到家里。", tts.params(elder=False)
+                )
+                speech = resample(spoken.samples, src_rate=spoken.rate, dst_rate=8000)
+                result.update(asyncio.run(section(line, speech)))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

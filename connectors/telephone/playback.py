@@ -49,6 +49,7 @@ class CallPlayback:
             "clears": 0,
             "latencies_s": [],
             "max_late_ms": 0.0,
+            "asr_queue_max": 0,
         }
         self._t_input: float | None = None
 

@@ -145,6 +145,8 @@ class StreamCall(CallPlayback):
         if data:
             self.stats["frames_in"] += 1
             self.audio.put_nowait(ulaw_to_pcm16(data))
+            depth = self.audio.qsize()  # frames waiting for the recogniser
+            self.stats["asr_queue_max"] = max(self.stats["asr_queue_max"], depth)
 
     def on_mark(self, name: str) -> None:
         self.pending_marks.discard(name)
