@@ -63,7 +63,9 @@ def test_eval_prints_and_saves_figures(trained_model: Path, tmp_path: Path) -> N
     data = tmp_path / "gold.jsonl"
     data.write_text("\n".join(json.dumps(g, ensure_ascii=False) for g in gold))
     out = tmp_path / "figures.json"
-    done = _run(["nlu.eval", str(data), "--model", str(trained_model), "--json", str(out)])
+    done = _run(
+        ["nlu.eval", str(data), "--model", str(trained_model), "--json", str(out)]
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "intent accuracy" in done.stdout and "worst confusions" in done.stdout
     figures = json.loads(out.read_text())

@@ -38,7 +38,9 @@ def test_exactly_the_eval_intents_with_enough_examples() -> None:
     counts: dict[str, int] = {}
     for item in _nlu_items():
         if "intent" in item:
-            counts[item["intent"]] = counts.get(item["intent"], 0) + len(_examples(item))
+            counts[item["intent"]] = counts.get(item["intent"], 0) + len(
+                _examples(item)
+            )
     assert set(counts) == INTENTS
     assert min(counts.values()) >= 30, counts
 
