@@ -84,8 +84,10 @@ class Bench:
         return []
 
     async def concurrent(self, calls: int, seconds: float = 6.0) -> dict[str, Any]:
-        """``calls`` callers talking for ``seconds`` while the greeting plays."""
-        audio = np.tile(self.speech, int(seconds * 8000 / self.speech.size) + 1)
+        """``calls`` callers talking on and off for ``seconds`` while we speak."""
+        # talk, then listen for 1.5 s, like a caller in conversation
+        turn = np.concatenate([self.speech, np.zeros(12000, dtype=np.int16)])
+        audio = np.tile(turn, int(seconds * 8000 / turn.size) + 1)
         audio = audio[: int(seconds * 8000)]
 
         async def one() -> str:
