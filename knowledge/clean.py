@@ -22,6 +22,9 @@ _PAGE_NO = re.compile(r"^[\s\-—–－·]*(?:第\s*\d+\s*页(?:\s*共\s*\d+\s*�
 _SENTENCE_END = "。！？；：!?;:"
 _CLOSERS = "”’」』）)】"
 _TABLE_CELL = re.compile(r"^\t")
+# cells of a table row are kept apart by an em space: whitespace (so quotes still
+# match) that the CJK space repair below leaves alone (so 2000 2000 never fuses)
+_CELL_SEP = "\u2003"
 # a line this long that ends mid-sentence was wrapped by the extractor
 _MIN_WRAPPED = 18
 
@@ -58,11 +61,11 @@ def _join_table(lines: list[str]) -> list[str]:
             row.append(line.strip())
             continue
         if row:
-            out.append(" ".join(row))
+            out.append(_CELL_SEP.join(row))
             row = []
         out.append(line)
     if row:
-        out.append(" ".join(row))
+        out.append(_CELL_SEP.join(row))
     return out
 
 
@@ -96,7 +99,7 @@ def clean_text(raw: str) -> str:
         line = tidy_line(raw_line)
         if not line:
             continue
-        table = "\t" in raw_line
+        table = _CELL_SEP in raw_line
         wrapped = last_len >= _MIN_WRAPPED and not last_table and not table
         if current and (
             heading_level(line) is not None

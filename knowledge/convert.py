@@ -218,8 +218,8 @@ def convert(target: Path, source: Path | None = None) -> Path:
     """
     import shutil
 
-    import torch
     import sentence_transformers as st_lib
+    import torch
     from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 

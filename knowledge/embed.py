@@ -51,7 +51,9 @@ class Embedder:
         self.name = location
         self.model: Any = SentenceTransformer(location, device="cpu")
         self._e5 = "e5" in Path(location).name.lower() or "e5" in location.lower()
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self.model, "get_embedding_dimension", None)
+        get_dim = get_dim or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
 
     def _prefix(self, kind: str) -> str:
         return f"{kind}: " if self._e5 else ""

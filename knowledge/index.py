@@ -2,9 +2,10 @@
 
 Layout under ``var/knowledge/``: ``meta.json`` (model, dimension, chunking,
 per-document content hashes and passage counts), ``passages.jsonl`` and one
-``vectors/<hash>.npy`` per document version. Only documents whose content
-hash (or the model, or the chunking) changed are re-embedded, so a build with
-nothing changed only reads the manifest.
+``vectors/<content>.npy``/``.jsonl`` per document version, keyed by a hash of
+the model and the passages. A document whose file hash is unchanged is not even
+re-read; one that changed (or new cleaning code) is re-chunked, and re-embedded
+only if its passages differ, so a build with nothing changed only reads files.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from knowledge.ingest import IngestError, file_hash, load_manifest, read_documen
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -82,7 +83,7 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
     old_docs = old.get("documents", {}) if old.get("key") == key else {}
     corpus = settings.knowledge_corpus_dir
     docs_meta: dict[str, Any] = {}
-    all_rows: list[dict[str, Any]] = []
+    all_rows: list[str] = []
     for meta in load_manifest(corpus):
         path = corpus / meta.file
         try:
@@ -90,11 +91,9 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
         except OSError as exc:
             report.failed[meta.file] = f"{meta.file}: cannot open ({exc.strerror})"
             continue
-        vec_path = out / "vectors" / f"{digest}.npy"
-        psg_path = out / "vectors" / f"{digest}.jsonl"
         prior = old_docs.get(meta.file)
-        if prior and prior.get("hash") == digest and vec_path.exists() and psg_path.exists():
-            rows = [json.loads(x) for x in psg_path.read_text("utf-8").splitlines()]
+        if prior and prior.get("hash") == digest and _stored(out, prior.get("content", "")):
+            content = prior["content"]
             report.reused.append(meta.file)
         else:
             try:
@@ -104,16 +103,22 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
                 report.failed[meta.file] = str(exc)
                 continue
             passages = chunk_text(meta.file, text, max_chars=settings.knowledge_chunk_chars)
-            if embedder is None:
-                embedder = Embedder(model, threads=settings.knowledge_threads)
-            vectors = embedder.passages([embedding_text(meta.title, p) for p in passages])
-            np.save(vec_path, vectors)
-            rows = [asdict(p) for p in passages]
-            psg_path.write_text(
-                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
-            )
-            report.embedded.append(meta.file)
-        docs_meta[meta.file] = {**meta.as_dict(), "hash": digest, "passages": len(rows)}
+            inputs = [embedding_text(meta.title, p) for p in passages]
+            content = hashlib.sha256("\n".join([model, *inputs]).encode()).hexdigest()
+            if _stored(out, content):
+                report.reused.append(meta.file)
+            else:
+                if embedder is None:
+                    embedder = Embedder(model, threads=settings.knowledge_threads)
+                np.save(out / "vectors" / f"{content}.npy", embedder.passages(inputs))
+                (out / "vectors" / f"{content}.jsonl").write_text("".join(
+                    json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages
+                ), "utf-8")
+                report.embedded.append(meta.file)
+        rows = (out / "vectors" / f"{content}.jsonl").read_text("utf-8").splitlines()
+        docs_meta[meta.file] = {
+            **meta.as_dict(), "hash": digest, "content": content, "passages": len(rows),
+        }
         all_rows.extend(rows)
     report.passages = len(all_rows)
     report.seconds = time.perf_counter() - started
@@ -137,9 +142,16 @@ def embedding_text(title: str, passage: Passage) -> str:
     return f"{head}：{passage.text}"
 
 
+def _stored(out: Path, content: str) -> bool:
+    """Whether vectors and passages of this content key are on disk."""
+    base = out / "vectors" / content
+    return bool(content) and base.with_suffix(".npy").exists() and base.with_suffix(
+        ".jsonl").exists()
+
+
 def _prune(out: Path, docs_meta: dict[str, Any]) -> None:
     """Delete vectors of document versions no longer in the manifest."""
-    keep = {d["hash"] for d in docs_meta.values()}
+    keep = {d["content"] for d in docs_meta.values()}
     for path in (out / "vectors").iterdir():
         if path.stem not in keep:
             path.unlink(missing_ok=True)
@@ -158,9 +170,9 @@ def load_index(settings: Settings) -> tuple[dict[str, Any], list[Passage], np.nd
     passages: list[Passage] = []
     blocks = []
     for doc in meta["documents"].values():
-        rows = (vec_dir / f"{doc['hash']}.jsonl").read_text("utf-8").splitlines()
+        rows = (vec_dir / f"{doc['content']}.jsonl").read_text("utf-8").splitlines()
         passages.extend(Passage(**json.loads(r)) for r in rows)
-        blocks.append(np.load(vec_dir / f"{doc['hash']}.npy"))
+        blocks.append(np.load(vec_dir / f"{doc['content']}.npy"))
     dim = int(meta.get("dim") or 0)
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, dim), np.float32)
     return meta, passages, vectors

@@ -1,0 +1,86 @@
+"""The policy action and the staff search route, on the real knowledge base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.policy import ActionAnswerPolicy, profile_region
+from connectors.staff import search as staff_search
+from connectors.staff.auth import require_staff
+
+
+def _tracker(text: str, region: str | None = None) -> Tracker:
+    return Tracker.from_dict({
+        "sender_id": "u1",
+        "slots": {"region": region},
+        "latest_message": {"text": text, "intent": {"name": "ask_policy"}},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+    })
+
+
+@pytest.fixture()
+def patched_kb(kb, monkeypatch) -> Any:  # type: ignore[no-untyped-def]
+    import knowledge
+
+    monkeypatch.setattr(knowledge.base, "get_knowledge_base", lambda settings=None: kb)
+    return kb
+
+
+async def test_action_answers_with_citations(patched_kb) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerPolicy().run(dispatcher, _tracker("承德的老年食堂是怎么安排的？"), {})
+    assert events == []
+    message = dispatcher.messages[0]
+    assert message["text"]
+    citations = message["custom"]["citations"]
+    assert citations and citations[0]["doc"] == "001_762747c5429ccbdb.txt"
+
+
+async def test_action_uses_the_profile_region(patched_kb) -> None:  # type: ignore[no-untyped-def]
+    assert profile_region("朝阳区") == "chaoyang" and profile_region("chengde") == "chengde"
+    assert profile_region(None) is None
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy().run(dispatcher, _tracker("老年食堂怎么安排？", "承德"), {})
+    assert dispatcher.messages[0]["custom"]["citations"][0]["doc"].startswith("001")
+
+
+@pytest.fixture()
+def client(patched_kb) -> TestClient:  # type: ignore[no-untyped-def]
+    app = FastAPI()
+    app.include_router(staff_search.router)
+    app.dependency_overrides[require_staff] = lambda: "staff1"
+    return TestClient(app)
+
+
+def test_staff_search_returns_cited_passages(client: TestClient) -> None:
+    response = client.get("/api/staff/search", params={"q": "长护险", "k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 3
+    first = body["results"][0]
+    assert {"doc", "title", "section", "text", "score"} <= set(first)
+    assert first["citation"]["title"]
+
+
+@pytest.mark.parametrize("q", ["", "   ", "问" * 1_000])
+def test_staff_search_rejects_bad_queries(client: TestClient, q: str) -> None:
+    assert client.get("/api/staff/search", params={"q": q}).status_code == 422
+
+
+def test_staff_search_needs_a_login(patched_kb) -> None:  # type: ignore[no-untyped-def]
+    from starlette.middleware.sessions import SessionMiddleware
+
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key="test")
+    app.include_router(staff_search.router)
+    assert TestClient(app).get("/api/staff/search", params={"q": "长护险"}).status_code == 401

@@ -1,0 +1,91 @@
+"""Search and answers on the real index: FAISS, regions, declines, bad input."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from knowledge.dense import DenseIndex
+from knowledge.facts import asked_kinds
+from knowledge.regions import detect_region, region_affinity, uncovered_place
+
+
+def test_faiss_matches_numpy_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(500, 32)).astype(np.float32)
+    index = DenseIndex(data.copy())
+    unit = data / np.linalg.norm(data, axis=1, keepdims=True)
+    for _ in range(10):
+        q = rng.normal(size=32).astype(np.float32)
+        expected = np.argsort(-(unit @ (q / np.linalg.norm(q))))[:10]
+        got = [row for row, _ in index.search(q, 10)]
+        assert got == expected.tolist()
+    approx = DenseIndex(data.copy(), approx_above=100)
+    q = data[3]
+    assert approx.search(q, 1)[0][0] == 3
+    assert DenseIndex(np.zeros((0, 32), np.float32)).search(q, 5) == []
+
+
+def test_region_detection_and_nesting() -> None:
+    assert detect_region("我住朝阳区，北京的政策") == "chaoyang"
+    assert detect_region("承德的老年食堂") == "chengde"
+    assert detect_region("长护险能报多少") is None
+    assert uncovered_place("上海的高龄津贴怎么领") == "上海"
+    assert uncovered_place("朝阳区的驿站") is None
+    assert region_affinity("chaoyang", "chaoyang") == 1.0
+    assert 0 < region_affinity("beijing", "chaoyang") < 1.0
+    assert region_affinity("chengde", "chaoyang") == 0.0
+
+
+def test_region_named_in_question_wins(kb) -> None:  # type: ignore[no-untyped-def]
+    chengde = kb.search("承德的老年食堂是怎么安排的？")
+    assert chengde.region == "chengde" and chengde.hits[0].metadata["region"] == "chengde"
+    profile = kb.search("老年食堂是怎么安排的？", region="chaoyang")
+    assert profile.region == "chaoyang"
+    assert profile.hits[0].metadata["region"] in ("chaoyang", "beijing")
+    with pytest.raises(ValueError, match="valid"):
+        kb.search("老年食堂", region="mars")
+
+
+def test_short_answer_is_cited_and_at_most_two_sentences(kb) -> None:  # type: ignore[no-untyped-def]
+    answer = kb.answer("承德的老年食堂是怎么安排的？")
+    assert not answer.abstained and answer.citations
+    cite = answer.citations[0]
+    assert set(cite) >= {"doc", "title", "issuer", "date", "section", "status", "quote"}
+    assert cite["title"] in answer.text and cite["quote"][:10] in answer.text
+    assert len(re.findall("[。！？]", answer.text)) <= 2 + cite["quote"].count("。")
+    full = kb.answer("承德的老年食堂是怎么安排的？", style="full")
+    assert "【" in full.text and len(full.citations) >= 3
+
+
+def test_documents_do_not_state_the_amount(kb) -> None:  # type: ignore[no-untyped-def]
+    question = "承德那个老年食堂一顿饭多少钱啊"
+    assert [k.name for k in asked_kinds(question)] == ["amount"]
+    answer = kb.answer(question)
+    assert answer.declined_part or answer.abstained
+    quoted = "".join(c["quote"] for c in answer.citations)
+    for number in re.findall(r"\d+", answer.text):
+        assert number in quoted, f"{number} is not in the cited passage"
+
+
+def test_phone_numbers_are_never_invented(kb) -> None:  # type: ignore[no-untyped-def]
+    answer = kb.answer("我家附近的养老驿站电话是多少？帮我查一下。")
+    assert answer.declined_part or answer.abstained
+    assert not re.search(r"\d{5,}", answer.text)
+
+
+def test_off_topic_questions_are_declined(kb) -> None:  # type: ignore[no-untyped-def]
+    answer = kb.answer("嗯那个明天北京下不下雨啊我要去遛弯")
+    assert answer.abstained and answer.citations == []
+
+
+def test_bad_input(kb) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="empty"):
+        kb.search("   ")
+    assert kb.answer("").abstained
+    long = kb.search("养老" * 5000)
+    assert len(long.question) == kb.settings.knowledge_max_query_chars
+    assert isinstance(long.abstained, bool)
+    assert kb.answer("<s> </s> <unk> \x00").abstained in (True, False)
