@@ -12,8 +12,9 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from assistant.db import Elder, session_scope
-from assistant.services.elders import identify, normalize_phone
+from assistant.services.elders import find_phone, identify, normalize_phone
 from assistant.settings import Settings, get_settings
+from nlu.emergency_guard import detect_emergency
 
 YES_WORDS = ("对", "是的", "是", "好", "可以", "行", "没错", "嗯", "要", "确认", "中")
 NO_WORDS = ("不对", "不是", "不要", "不用", "不行", "错了", "不", "没有")
@@ -24,6 +25,17 @@ INTERRUPTS = (
     "report_fraud",
     "repeat",
     "elder_mode",
+)
+HUMAN_WORDS = (
+    "人工",
+    "工作人员",
+    "真人",
+    "客服",
+    "转人",
+    "找人",
+    "跟人",
+    "接线员",
+    "值班",
 )
 STOP_WORDS = ("算了", "不订了", "取消", "不要了", "退出")
 
@@ -134,3 +146,19 @@ async def with_next_slot(
             "value": missing[0] if missing else None,
         },
     ]
+
+
+def interrupts(tracker: Tracker) -> bool:
+    """Whether this answer steps out of a form.
+
+    A form answer (a bare phone number, a name) is sometimes classified as an
+    emergency or a request for a person; those count only with their own words.
+    """
+    intent, text = intent_of(tracker), text_of(tracker)
+    if intent not in INTERRUPTS:
+        return False
+    if intent == "report_emergency":
+        return detect_emergency(text) is not None or find_phone(text) is None
+    if intent == "request_human":
+        return any(word in text for word in HUMAN_WORDS)
+    return True

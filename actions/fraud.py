@@ -11,10 +11,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    INTERRUPTS,
     db,
     find_elder,
-    intent_of,
+    interrupts,
     is_no,
     is_yes,
     service_number,
@@ -80,7 +79,7 @@ class ValidateFraudForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if intent_of(tracker) in INTERRUPTS:
+        if interrupts(tracker):
             return []
         if not tracker.get_slot("fraud_has_family"):
             return [SlotSet("requested_slot", None)]

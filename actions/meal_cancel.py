@@ -12,10 +12,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    INTERRUPTS,
     db,
     find_elder,
-    intent_of,
+    interrupts,
     is_no,
     is_yes,
     settings,
@@ -78,7 +77,7 @@ class ValidateCancelForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if intent_of(tracker) in INTERRUPTS:
+        if interrupts(tracker):
             return []
         orders = _upcoming(tracker)
         if not orders:

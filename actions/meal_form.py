@@ -13,10 +13,9 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    INTERRUPTS,
     db,
     find_elder,
-    intent_of,
+    interrupts,
     is_no,
     is_yes,
     settings,
@@ -83,7 +82,7 @@ class ValidateMealForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if intent_of(tracker) in INTERRUPTS:
+        if interrupts(tracker):
             return []
         requested = tracker.get_slot("requested_slot")
         if requested and wants_stop(tracker):

@@ -43,6 +43,15 @@ _DIET_WORDS = (
     "不吃肉",
     "不要葱",
 )
+NO_DIET_PHRASES = (
+    "没有忌口",
+    "没忌口",
+    "不忌口",
+    "无忌口",
+    "没什么忌口",
+    "都能吃",
+    "什么都吃",
+)
 NO_DIET_WORDS = ("没有", "没", "不用", "都行", "随便", "无", "不要", "正常")
 
 
@@ -122,6 +131,8 @@ def parse_service_mode(text: str) -> str | None:
 def parse_diet(text: str) -> str | None:
     """Diet notes named in the phrase, joined with '、', or None."""
     found = [word for word in _DIET_WORDS if word in text]
+    if not found and any(phrase in text for phrase in NO_DIET_PHRASES):
+        return "无"
     return "、".join(found) if found else None
 
 
