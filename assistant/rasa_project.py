@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -71,25 +72,32 @@ def ensure_model(settings: Settings, *, force: bool = False) -> Path:
             return model
         logger.info("training Rasa model %s (inputs changed)", model_hash)
         started = time.monotonic()
-        subprocess.run(
-            [
-                str(RASA_BIN),
-                "train",
-                "--config",
-                "config.yml",
-                "--domain",
-                "assistant/domain",
-                "--data",
-                "nlu/data",
-                "assistant/data",
-                "--out",
-                str(out_dir),
-                "--fixed-model-name",
-                model_hash,
-            ],
-            cwd=PROJECT_ROOT,
-            check=True,
-        )
+        log_path = out_dir / f"{model_hash}.train.log"
+        with open(log_path, "wb") as log:
+            done = subprocess.run(
+                [
+                    str(RASA_BIN),
+                    "train",
+                    "--config",
+                    "config.yml",
+                    "--domain",
+                    "assistant/domain",
+                    "--data",
+                    "nlu/data",
+                    "assistant/data",
+                    "--out",
+                    str(out_dir),
+                    "--fixed-model-name",
+                    model_hash,
+                ],
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            )
+        if done.returncode != 0 or not model.exists():
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"rasa train failed (log: {log_path}):\n{tail}")
         elapsed = time.monotonic() - started
         (out_dir / f"{model_hash}.train_seconds").write_text(f"{elapsed:.1f}\n")
         logger.info("trained Rasa model in %.0f s", elapsed)
@@ -104,7 +112,9 @@ def tracker_store_config(settings: Settings) -> dict[str, object]:
             "type": "SQL",
             "dialect": "sqlite",
             # Next to the app's database file: each database gets its own trackers.
-            "db": str(Path(url.database or settings.var_dir / "x").parent / "tracker.db"),
+            "db": str(
+                Path(url.database or settings.var_dir / "x").parent / "tracker.db"
+            ),
         }
     return {
         "type": "SQL",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from assistant.settings import get_settings
 
 if TYPE_CHECKING:
-    from voice.asr import AsrEngine, AsrEvent
+    pass
 
 
 def _say(args: argparse.Namespace) -> int:
@@ -43,24 +43,9 @@ def _say(args: argparse.Namespace) -> int:
     return 0
 
 
-def transcribe_file(engine: AsrEngine, path: Path) -> list[AsrEvent]:
-    """Recognise a WAV file (any rate; blocking) and return its final results."""
-    from voice.audio import read_wav
-
-    samples, rate = read_wav(path)
-    stream = engine.stream(sample_rate=rate)
-    events: list[AsrEvent] = []
-    step = rate // 5 * 2  # 200 ms chunks
-    data = samples.astype("<i2").tobytes()
-    for start in range(0, len(data), step):
-        chunk = stream.accept(data[start : start + step])
-        events.extend(e for e in chunk if e.kind == "final")
-    events.extend(stream.finish())
-    return events
-
-
 def _transcribe(args: argparse.Namespace) -> int:
     from voice.asr import AsrEngine
+    from voice.transcribe import transcribe_file
 
     engine = AsrEngine(get_settings())
     if not engine.load():

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 
 from assistant.deps import SettingsDep
 from connectors.webchat.api import chat_turn
-from voice.asr import AsrEngine, transcribe_file
+from voice.asr import AsrEngine
+from voice.transcribe import transcribe_file
 
 logger = logging.getLogger(__name__)
 
