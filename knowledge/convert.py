@@ -15,11 +15,13 @@ explicit ``PreTrainedTokenizerFast`` tokenizer class.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -218,7 +220,6 @@ def convert(target: Path, source: Path | None = None) -> Path:
     """
     import shutil
 
-    import sentence_transformers as st_lib
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
@@ -252,9 +253,10 @@ def convert(target: Path, source: Path | None = None) -> Path:
         model_max_length=int(d["max_pos"]), split_special_tokens=True,
     )
     fast.save_pretrained(hf_dir)
-    transformer = st_lib.models.Transformer(str(hf_dir), max_seq_length=int(d["max_pos"]))
-    pooling = st_lib.models.Pooling(int(d["hidden"]), pooling_mode="mean")
-    st = SentenceTransformer(modules=[transformer, pooling, st_lib.models.Normalize()])
+    st_models: Any = importlib.import_module("sentence_transformers.models")
+    transformer = st_models.Transformer(str(hf_dir), max_seq_length=int(d["max_pos"]))
+    pooling = st_models.Pooling(int(d["hidden"]), pooling_mode="mean")
+    st = SentenceTransformer(modules=[transformer, pooling, st_models.Normalize()])
     st.save(str(work / "st"))
     shutil.rmtree(target, ignore_errors=True)
     (work / "st").rename(target)

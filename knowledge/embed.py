@@ -64,6 +64,10 @@ class Embedder:
             return self._query_cached(texts[0])[None, :]
         return self._encode([self._prefix("query") + t for t in texts])
 
+    def clear_cache(self) -> None:
+        """Forget cached question vectors (for honest latency measurement)."""
+        self._query_cached.cache_clear()
+
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one embedder per process
     def _query_cached(self, text: str) -> np.ndarray:
         vector = self._encode([self._prefix("query") + text])[0]
