@@ -56,8 +56,9 @@ def best_sentence(hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind
         bonus += min(len(sentence), 40) / 100  # a bare heading says little
         if overlap + bonus > best_score:
             best, best_score = sentence, overlap + bonus
-    if len(best) > _MAX_QUOTE:
-        best = best[:_MAX_QUOTE].rstrip("，、；") + "……"
+    if len(best) > _MAX_QUOTE:  # cut at a pause, not inside a phrase
+        cut = best.rfind("，", 0, _MAX_QUOTE)
+        best = best[: cut if cut > _MAX_QUOTE // 2 else _MAX_QUOTE] + "……"
     return best
 
 
@@ -97,16 +98,17 @@ def compose(
     top = result.hits[0]
     quote = best_sentence(top, words, tokenize, kinds)
     cites = [citation(top, quote)]
-    lead = ""
+    gaps = []
     if result.uncovered_region:
-        lead = f"文件里没有{result.uncovered_region}的规定。"
+        gaps.append(f"文件里没有{result.uncovered_region}的规定")
     if missing:
-        lead += f"文件里没有写明{'、'.join(k.label for k in missing)}。"
+        gaps.append(f"文件里没有写明{'、'.join(k.label for k in missing)}")
+    lead = "，".join(gaps)
     if style == "full":
-        text = lead + _full(result, words)
+        text = (lead + "。\n" if lead else "") + _full(result, words)
         cites = [citation(h, h.text) for h in result.hits]
-    elif missing or lead:
-        text = f"{lead}{_source(top)}里说：{_as_sentence(quote)}{person}"
+    elif lead:  # two sentences: what is missing and what they do say; then a person
+        text = f"{lead}，{_source(top)}里只说：{_as_sentence(quote)}{person}"
     else:
         text = f"{_source(top)}里说：{_as_sentence(quote)}{_OFFER}"
     return Answer(text, cites, False, bool(missing), result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from knowledge.clean import CELL_SEP as _CELL_SEP
 from knowledge.structure import SectionTracker
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;][”’」』）)]*|$)")
@@ -62,7 +63,7 @@ def chunk_text(
         offset += len(line) + 1
         if not line.strip():
             continue
-        if tracker.feed(line) and len(line) < 40:
+        if tracker.feed(line) and len(line) < 40 and _CELL_SEP not in line:
             continue  # a bare heading lives in the section path, not as a passage
         section = tracker.path
         spans = split_sentences(line)

@@ -24,7 +24,7 @@ _CLOSERS = "”’」』）)】"
 _TABLE_CELL = re.compile(r"^\t")
 # cells of a table row are kept apart by an em space: whitespace (so quotes still
 # match) that the CJK space repair below leaves alone (so 2000 2000 never fuses)
-_CELL_SEP = "\u2003"
+CELL_SEP = _CELL_SEP = "\u2003"
 # a line this long that ends mid-sentence was wrapped by the extractor
 _MIN_WRAPPED = 18
 
@@ -71,7 +71,8 @@ def _join_table(lines: list[str]) -> list[str]:
 
 def tidy_line(line: str) -> str:
     """Drop inline URLs and the spaces that extraction put between Chinese characters."""
-    line = _URL.sub("", line)
+    line = _URL.sub("", line).strip()
+    line = re.sub(r"\t+", _CELL_SEP, line)  # inline tabs separate table cells
     line = _SPACE_CJK.sub("", line)
     line = _SPACE_NUM.sub("", line)
     return re.sub(r"[ \t\u00a0]{2,}", " ", line).strip()
@@ -99,7 +100,7 @@ def clean_text(raw: str) -> str:
         line = tidy_line(raw_line)
         if not line:
             continue
-        table = _CELL_SEP in raw_line
+        table = _CELL_SEP in line
         wrapped = last_len >= _MIN_WRAPPED and not last_table and not table
         if current and (
             heading_level(line) is not None

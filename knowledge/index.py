@@ -27,7 +27,7 @@ from knowledge.ingest import IngestError, file_hash, load_manifest, read_documen
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
