@@ -100,6 +100,17 @@ async def handle(
         else:
             text = prompts.offer_person(s)  # keep listening; never hang up
         return await _say(services, call_sid, text, elder, n=n)
+    return await _turn(services, info, speech, http)
+
+
+async def _turn(
+    services: PhoneServices,
+    info: calls.CallInfo,
+    speech: str,
+    http: httpx.AsyncClient | None,
+) -> str:
+    """The caller's words through the same dialogue path as ``/api/chat``."""
+    s, call_sid, elder = services.settings, info.call_sid, info.elder_mode
     metadata = {
         "channel": "phone",
         "caller_phone": info.caller,
@@ -114,7 +125,7 @@ async def handle(
             channel="phone",
             metadata=metadata,
             client=http,
-        )  # type: ignore[arg-type]
+        )
     except RasaUnavailable:
         return await _say(services, call_sid, prompts.rasa_down(s), elder)
     text = "".join(r.text.strip() for r in replies if r.text.strip())

@@ -267,4 +267,9 @@ async def test_reply_voice_settings_and_handoff_from_the_dialogue(
     assert "<Dial" in line.twilio.requests[-1]["form"]["Twiml"]
     tts = line.services.tts
     slow = tts.params(elder=True, overrides={"rate": 120})
-    assert tts.wav_path(tts.key("好的，帮您找工作人员。", slow)).is_file()
+    path = tts.wav_path(tts.key("好的，帮您找工作人员。", slow))
+    for _ in range(100):  # the reply is spoken while the transfer goes out
+        if path.is_file():
+            break
+        await asyncio.sleep(0.05)
+    assert path.is_file()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from voice.audio import (
+    PACED_LEAD,
     paced,
     pcm16_to_ulaw,
     read_wav,
@@ -71,9 +72,12 @@ def test_wav_round_trip_and_frames() -> None:
 
 
 async def test_paced_frames_follow_a_20ms_clock() -> None:
-    frames = [b"x" * 160] * 13
+    frames = [b"x" * 160] * (PACED_LEAD + 15)
     start = time.perf_counter()
     stamps = [time.perf_counter() - start async for _ in paced(frames)]
-    assert stamps[2] < 0.01  # a short lead goes out at once
-    assert 0.18 <= stamps[-1] <= 0.3  # (13 - 3 lead) frames × 20 ms
+    assert stamps[PACED_LEAD] < 0.01  # the lead goes out at once
+    assert 0.27 <= stamps[-1] <= 0.4  # then one frame per 20 ms: 14 × 20 ms
+    clocked = stamps[PACED_LEAD:]
+    gaps = [b - a for a, b in zip(clocked, clocked[1:], strict=False)]
+    assert 0.015 < sum(gaps) / len(gaps) < 0.03
     await asyncio.sleep(0)
