@@ -116,7 +116,7 @@ def format_table(figures: dict[str, Any]) -> str:
         )
         n = figures["hybrid"]["groups"][group]["n"]
         lines.append(f"{group[:30]:30}{n:>4}" + cells)
-    for key in ("build_seconds", "unchanged_build_seconds", "warm_query_p50_ms",
+    for key in ("build_seconds", "full_build_seconds", "unchanged_build_seconds", "warm_query_p50_ms",
                 "warm_query_p95_ms"):
         if key in figures:
             lines.append(f"{key}: {figures[key]}")
