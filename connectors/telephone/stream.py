@@ -28,6 +28,7 @@ from voice.audio import PHONE_RATE, ulaw_to_pcm16
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
+BATCH_MIN_FRAMES, BATCH_MAX_FRAMES, BATCH_WAIT_S = 5, 25, 0.06
 
 
 class StreamCall(CallPlayback):
@@ -159,7 +160,16 @@ class StreamCall(CallPlayback):
         stream, engine = self.asr, self.services.asr
         while (chunk := await self.audio.get()) is not None:
             parts = [chunk]
-            while not self.audio.empty() and len(parts) < 25:
+            # Vosk costs far more per call than per sample: hand it ~100 ms at a
+            # time (more when behind); a gap in the audio flushes what there is.
+            waited = 0.0
+            while len(parts) < BATCH_MAX_FRAMES:
+                if self.audio.empty():
+                    if len(parts) >= BATCH_MIN_FRAMES or waited >= BATCH_WAIT_S:
+                        break
+                    await asyncio.sleep(0.02)  # polling never loses a queued frame
+                    waited += 0.02
+                    continue
                 item = self.audio.get_nowait()
                 if item is None:
                     self.audio.put_nowait(None)
