@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from assistant import actions_webhook, health
 from assistant.db import upgrade_database
+from assistant.health import knowledge_status
 from assistant.settings import Settings, get_settings
 from assistant.worker import start_workers
 from connectors import telephone, webchat
@@ -22,6 +24,7 @@ from connectors.staff import elders as staff_elders
 from connectors.staff import emergencies as staff_emergencies
 from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
+from connectors.staff import search as staff_search
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +37,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade_database(settings.effective_database_url)
     app.state.http = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
     workers = start_workers(settings) if settings.run_workers else None
+    if knowledge_status(settings)["ok"]:
+        # Load the model and index now, off the event loop, so the first policy
+        # question does not wait ~10 s; requests meanwhile wait on its lock.
+        asyncio.get_running_loop().run_in_executor(None, _preload_knowledge)
     try:
         yield
     finally:
         if workers is not None:
             await workers.stop()
         await app.state.http.aclose()
+
+
+def _preload_knowledge() -> None:
+    from knowledge import get_knowledge_base
+
+    try:
+        get_knowledge_base()
+    except Exception:  # the answer path reports it again, per question
+        logger.exception("knowledge base could not be preloaded")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_elders.router)
     app.include_router(staff_emergencies.router)
     app.include_router(staff_outbox.router)
+    app.include_router(staff_search.router)
     app.include_router(telephone.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="chat-static")
     app.mount(

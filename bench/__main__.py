@@ -19,6 +19,7 @@ import httpx
 
 from assistant.rasa_project import RASA_PYTHON, ensure_model, models_dir, training_hash
 from assistant.settings import PROJECT_ROOT, get_settings
+from bench.dialogues import bench_dialogues
 
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
@@ -112,6 +113,7 @@ def main() -> int:
     }
     results["rasa_training"] = bench_training()
     results["chat_latency"] = bench_chat()
+    results["dialogues"] = bench_dialogues()
     results["nlu"] = run_json_command(
         [str(RASA_PYTHON), "-m", "nlu.eval", str(EVAL_DIR / "nlu_dev.jsonl")]
     )

@@ -13,11 +13,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.db import Elder, UserBinding, session_scope
+from assistant.db import Emergency, session_scope
 from assistant.deps import SettingsDep
 from assistant.dialogue import RasaUnavailable, relay
-from assistant.services.emergencies import record_emergency
+from assistant.services.elders import identify
+from assistant.services.emergencies import alert_emergency, record_emergency
 from assistant.settings import Settings
 from nlu.emergency_guard import detect_emergency
 
@@ -54,17 +56,17 @@ def rasa_down_reply(settings: Settings, *, emergency_recorded: bool) -> str:
 def _record_guarded_emergency(
     settings: Settings, *, user_id: str, channel: str, text: str
 ) -> bool:
-    """Record an emergency phrase said while Rasa is down; True if one was recorded."""
+    """Record an emergency phrase said while Rasa is down; True if one was recorded.
+
+    The row is committed on its own first; alerting happens in a second
+    transaction so a failure there cannot lose the report.
+    """
     match = detect_emergency(text)
     if match is None:
         return False
-    with session_scope(settings.effective_database_url) as session:
-        binding = (
-            session.query(UserBinding)
-            .filter_by(channel=channel, user_id=user_id)
-            .one_or_none()
-        )
-        elder = session.get(Elder, binding.elder_id) if binding else None
+    url = settings.effective_database_url
+    with session_scope(url) as session:
+        elder = identify(session, channel=channel, user_id=user_id)
         emergency = record_emergency(
             session,
             user_id=user_id,
@@ -75,6 +77,13 @@ def _record_guarded_emergency(
         )
         emergency_id = emergency.id
     logger.warning("emergency %s recorded while Rasa is down", emergency_id)
+    try:
+        with session_scope(url) as session:
+            stored = session.get(Emergency, emergency_id)
+            assert stored is not None
+            alert_emergency(session, settings, stored)
+    except SQLAlchemyError:
+        logger.exception("alerts for emergency %s not queued", emergency_id)
     return True
 
 

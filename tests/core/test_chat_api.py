@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.app import create_app
-from assistant.db import Emergency, session_scope
+from assistant.db import Emergency, OutboxMessage, session_scope
 from assistant.settings import Settings
 from tests.utils.stack import free_port
 
@@ -25,6 +25,8 @@ def settings(tmp_path) -> Settings:
         rasa_url=f"http://127.0.0.1:{free_port()}",  # nothing listens: Rasa is down
         rasa_timeout_s=2,
         duty_phone="010-88886666",
+        duty_roster=[{"name": "值班员", "phone": "+8613900000009"}],
+        run_workers=False,
         max_message_chars=200,
     )
 
@@ -68,6 +70,16 @@ def test_emergency_said_while_rasa_is_down_is_recorded(
     assert rows[0].utterance == "我爸摔倒了起不来了"
     assert rows[0].emergency_type == "fall"
     assert "120" in response.json()["messages"][0]["text"]
+    with session_scope(settings.effective_database_url) as session:
+        queued = list(
+            session.scalars(
+                select(OutboxMessage).where(OutboxMessage.related_id == rows[0].id)
+            )
+        )
+    assert {(m.channel, m.recipient) for m in queued} == {
+        ("sms", "+8613900000009"),
+        ("call", "+8613900000009"),
+    }
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 "use strict";
 const $ = (sel) => document.querySelector(sel);
 
-async function api(path, options) {
+async function api(path, options, loggingIn) {
   const r = await fetch(path, Object.assign({headers: {"Content-Type": "application/json"}}, options));
-  if (r.status === 401) { showLogin(); throw new Error("login"); }
+  if (r.status === 401 && !loggingIn) { showLogin(); throw new Error("login"); }
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : "请求失败");
   return body;
@@ -19,7 +19,7 @@ $("#login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);
   try {
-    const body = await api("/api/staff/login", {method: "POST", body: JSON.stringify(Object.fromEntries(form))});
+    const body = await api("/api/staff/login", {method: "POST", body: JSON.stringify(Object.fromEntries(form))}, true);
     showConsole(body.staff);
   } catch (e) { $("#login-error").textContent = e.message; }
 });
