@@ -63,3 +63,15 @@ def test_health_is_ok_with_rasa_and_database(stack: Stack) -> None:
     body = httpx.get(f"{stack.app_url}/health", timeout=10).json()
     assert body["rasa"]["ok"] is True
     assert body["database"]["ok"] is True
+
+
+def test_connector_metadata_reaches_the_tracker(stack: Stack) -> None:
+    metadata = {"caller_phone": "+8613900000077", "call_sid": "CA123", "elder_mode": True}
+    stack.chat("it-meta", "你好", metadata=metadata)
+    tracker = httpx.get(
+        f"{stack.rasa_url}/conversations/it-meta/tracker",
+        params={"token": stack.settings.rasa_token},
+        timeout=10,
+    ).json()
+    seen = tracker["latest_message"]["metadata"]
+    assert seen == {"channel": "web", **metadata}
