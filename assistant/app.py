@@ -20,6 +20,7 @@ from assistant.settings import Settings, get_settings
 from assistant.worker import start_workers
 from connectors import telephone, webchat
 from connectors.staff import auth as staff_auth
+from connectors.staff import broadcasts as staff_broadcasts
 from connectors.staff import elders as staff_elders
 from connectors.staff import emergencies as staff_emergencies
 from connectors.staff import outbox as staff_outbox
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_emergencies.router)
     app.include_router(staff_outbox.router)
     app.include_router(staff_search.router)
+    app.include_router(staff_broadcasts.router)
     app.include_router(telephone.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="chat-static")
     app.mount(

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
         True,
         description="Run the outbox sender and emergency escalation inside the app process.",
     )
+    broadcast_poll_s: float = Field(
+        30.0, description="Seconds between checks for anti-fraud broadcasts that are due."
+    )
     max_message_chars: int = Field(
         1000, description="Longest chat message accepted; longer ones get 422."
     )

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from assistant.db import OutboxMessage, utcnow
 
-CHANNELS = ("sms", "call")
+# "chat" rows wait for the chat page to collect them; the worker sends the others.
+CHANNELS = ("sms", "call", "chat")
+SENT_BY_WORKER = ("sms", "call")
 
 
 def enqueue(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.notify.twilio_sender import TwilioSender
 from assistant.settings import Settings
+from assistant.worker.broadcasts import run_broadcasts
 from assistant.worker.escalation import run_escalations
 from assistant.worker.outbox import OutboxWorker
 
@@ -44,6 +45,9 @@ def start_workers(settings: Settings) -> WorkerHandle:
     handle.tasks.append(asyncio.create_task(outbox.run(), name="outbox-worker"))
     handle.tasks.append(
         asyncio.create_task(run_escalations(settings, stop_event), name="escalations")
+    )
+    handle.tasks.append(
+        asyncio.create_task(run_broadcasts(settings, stop_event), name="broadcasts")
     )
     logger.info("background workers started")
     return handle

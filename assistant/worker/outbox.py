@@ -24,6 +24,7 @@ from assistant.notify.twilio_sender import (
     TwilioSender,
 )
 from assistant.services.emergencies import add_event
+from assistant.services.outbox import SENT_BY_WORKER
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class OutboxWorker:
         stale = now - dt.timedelta(seconds=self.settings.outbox_stale_s)
         query = (
             select(OutboxMessage)
+            .where(OutboxMessage.channel.in_(SENT_BY_WORKER))
             .where(
                 or_(
                     (OutboxMessage.status == "pending")

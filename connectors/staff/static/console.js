@@ -93,4 +93,15 @@ async function loadList(container) {
   } catch (e) { if (e.message !== "login") container.textContent = e.message; }
 }
 
+$("#broadcast").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  const body = {body: form.get("body"), channels: form.getAll("channels")};
+  try {
+    const created = await api("/api/staff/broadcasts", {method: "POST", body: JSON.stringify(body)});
+    $("#broadcast-result").textContent = "已安排发送（编号 " + created.id + "）";
+    loadList(document.querySelector("#tab-broadcasts .list"));
+  } catch (e) { if (e.message !== "login") $("#broadcast-result").textContent = e.message; }
+});
+
 api("/api/staff/me").then((b) => showConsole(b.staff)).catch(() => {});

@@ -119,4 +119,13 @@ document.getElementById("voice").addEventListener("click", async (ev) => {
   }};
 });
 
+async function checkInbox() {
+  try {
+    const r = await fetch("/api/chat/inbox?user_id=" + encodeURIComponent(userId));
+    if (r.ok) for (const m of (await r.json()).messages) addBubble("bot", "【提醒】" + m.text);
+  } catch (e) { /* offline: try again next time */ }
+}
+setInterval(checkInbox, 30000);
+checkInbox();
+
 addBubble("bot", "您好！我是长者服务助手。可以帮您订餐、问政策、紧急求助，也可以找工作人员。");
