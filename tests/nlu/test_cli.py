@@ -41,7 +41,7 @@ def test_parse_jsonl_with_guard_override(trained_model: Path) -> None:
     assert out[0]["intent"] == "greet"
     assert out[1]["intent"] == "report_emergency" and out[1]["confidence"] == 1.0
     types = [e["value"] for e in out[1]["entities"] if e["entity"] == "emergency_type"]
-    assert types == ["fall"]
+    assert set(types) == {"fall"}
     assert out[2]["intent"] == "book_meal"
     meal = {e["entity"]: e["value"] for e in out[2]["entities"]}
     assert meal.get("meal_type") == "lunch"
