@@ -38,7 +38,9 @@ def intent_figures(gold: list[str], predicted: list[str]) -> dict[str, Any]:
     per_intent: dict[str, dict[str, float]] = {}
     f1s = []
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if g == label and p == label)
+        tp = sum(
+            1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label
+        )
         support = sum(1 for g in gold if g == label)
         predicted_n = sum(1 for p in predicted if p == label)
         precision = tp / predicted_n if predicted_n else 0.0
@@ -51,8 +53,8 @@ def intent_figures(gold: list[str], predicted: list[str]) -> dict[str, Any]:
             "recall": round(recall, 4),
             "f1": round(f1, 4),
         }
-    confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
-    correct = sum(1 for g, p in zip(gold, predicted) if g == p)
+    confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p)
     return {
         "n": len(gold),
         "intent_accuracy": round(correct / len(gold), 4) if gold else 0.0,
@@ -60,7 +62,8 @@ def intent_figures(gold: list[str], predicted: list[str]) -> dict[str, Any]:
         "report_emergency_recall": per_intent.get(EMERGENCY_INTENT, {}).get("recall"),
         "per_intent": per_intent,
         "confusions": [
-            {"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common()
+            {"gold": g, "predicted": p, "count": n}
+            for (g, p), n in confusions.most_common()
         ],
     }
 
@@ -79,7 +82,7 @@ def entity_figures(items: list[dict[str, Any]], records: list[dict[str, Any]]) -
     """Recall of each labelled entity (its text or its canonical value)."""
     totals: Counter[str] = Counter()
     hits: Counter[str] = Counter()
-    for item, record in zip(items, records):
+    for item, record in zip(items, records, strict=True):
         for name, expected in (item.get("entities") or {}).items():
             totals[name] += 1
             if entity_hit(str(expected), record["entities"], name):
@@ -103,7 +106,9 @@ def print_report(figures: dict[str, Any]) -> None:
     for name, value in figures["per_entity_recall"].items():
         print(f"  {name:<20}{value:.4f}")
     print("per-intent recall (support, precision, F1):")
-    for label, row in sorted(figures["per_intent"].items(), key=lambda kv: kv[1]["recall"]):
+    for label, row in sorted(
+        figures["per_intent"].items(), key=lambda kv: kv[1]["recall"]
+    ):
         print(
             f"  {label:<20}{row['recall']:.3f}  ({row['support']}, "
             f"p={row['precision']:.3f}, f1={row['f1']:.3f})"
@@ -118,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="labelled JSONL")
     parser.add_argument("--model", type=Path, help="model archive (default: latest)")
     parser.add_argument("--json", type=Path, dest="json_out", help="write figures here")
-    parser.add_argument("--errors", action="store_true", help="list misclassified lines")
+    parser.add_argument(
+        "--errors", action="store_true", help="list misclassified lines"
+    )
     args = parser.parse_args(argv)
     with args.file.open(encoding="utf-8") as handle:
         items = list(read_jsonl(handle))
@@ -137,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     figures["parse_ms_per_utterance"] = round(1000 * elapsed / max(1, len(items)), 1)
     print_report(figures)
     if args.errors:
-        for item, record in zip(items, records):
+        for item, record in zip(items, records, strict=True):
             if item.get("intent") != record["intent"]:
-                print(f"  [{item.get('id')}] {item.get('intent')} -> {record['intent']} "
-                      f"({record['confidence']}) {item['text']}")
+                print(
+                    f"  [{item.get('id')}] {item.get('intent')} -> {record['intent']} "
+                    f"({record['confidence']}) {item['text']}"
+                )
     if args.json_out:
         args.json_out.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0

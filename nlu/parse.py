@@ -84,7 +84,9 @@ def to_record(result: dict[str, Any]) -> dict[str, Any]:
     entities = []
     for entity in result.get("entities") or []:
         start, end = entity.get("start"), entity.get("end")
-        span = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        span = (
+            text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        )
         entities.append(
             {
                 "entity": entity.get("entity"),

@@ -70,16 +70,24 @@ class EmergencyGuard(GraphComponent):
         if before.get("name") != self._intent:
             logger.info("emergency guard override (%s)", match.emergency_type)
         message.set("intent_before_guard", dict(before), add_to_output=True)
-        message.set("emergency_guard", {"type": match.emergency_type,
-                                        "phrase": match.phrase},
-                    add_to_output=True)
-        message.set(INTENT, {"name": self._intent, "confidence": 1.0},
-                    add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get("name") != self._intent]
-        message.set(INTENT_RANKING_KEY,
-                    [{"name": self._intent, "confidence": 1.0}, *ranking],
-                    add_to_output=True)
+        message.set(
+            "emergency_guard",
+            {"type": match.emergency_type, "phrase": match.phrase},
+            add_to_output=True,
+        )
+        message.set(
+            INTENT, {"name": self._intent, "confidence": 1.0}, add_to_output=True
+        )
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get("name") != self._intent
+        ]
+        message.set(
+            INTENT_RANKING_KEY,
+            [{"name": self._intent, "confidence": 1.0}, *ranking],
+            add_to_output=True,
+        )
         entities = list(message.get(ENTITIES) or [])
         if any(
             e.get(ENTITY_ATTRIBUTE_TYPE) == self._entity
