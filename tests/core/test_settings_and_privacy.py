@@ -51,3 +51,13 @@ def test_mask_phone(phone: str | None, masked: str) -> None:
 def test_mask_name_and_text() -> None:
     assert mask_name("张桂兰") == "张**"
     assert mask_text("我的电话是13912345678，快来") == "我的电话是***5678，快来"
+
+
+def test_readme_settings_table_is_current() -> None:
+    from assistant.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- settings-table -->\n", 1)[1].split("<!-- /settings-table -->")[0]
+    assert section.strip() == settings_table().strip(), (
+        "README settings table is stale: run python -m assistant settings-doc"
+    )
