@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         description="Run the outbox sender and emergency escalation inside the app process.",
     )
     broadcast_poll_s: float = Field(
-        30.0, description="Seconds between checks for anti-fraud broadcasts that are due."
+        30.0,
+        description="Seconds between checks for anti-fraud broadcasts that are due.",
     )
     max_message_chars: int = Field(
         1000, description="Longest chat message accepted; longer ones get 422."
@@ -186,7 +187,8 @@ class Settings(BaseSettings):
         1.4, description="Seconds of silence that end an utterance in elder mode."
     )
     asr_max_utterance_s: float = Field(
-        20.0, description="An utterance longer than this is ended and recognised anyway."
+        20.0,
+        description="An utterance longer than this is ended and recognised anyway.",
     )
     asr_vad_rms: float = Field(
         350.0,
@@ -200,7 +202,9 @@ class Settings(BaseSettings):
         "sit/cmn-Latn-pinyin",
         description="espeak-ng voice for pyttsx3 (the plain cmn voice spells hanzi as pinyin).",
     )
-    tts_rate: int = Field(170, description="Speaking rate (words per minute), normal mode.")
+    tts_rate: int = Field(
+        170, description="Speaking rate (words per minute), normal mode."
+    )
     tts_rate_elder: int = Field(
         135, description="Speaking rate in elder mode (slower; 130-150 stays clear)."
     )
@@ -209,7 +213,8 @@ class Settings(BaseSettings):
         1.0, description="TTS volume 0-1 in elder mode (above 1.0 clips)."
     )
     tts_cache_dir: str = Field(
-        "", description="Folder of cached synthesised audio; empty means var/audio_cache."
+        "",
+        description="Folder of cached synthesised audio; empty means var/audio_cache.",
     )
     tts_cache_max_files: int = Field(
         2000, description="Cached audio files kept; the oldest are removed beyond this."
@@ -254,7 +259,8 @@ class Settings(BaseSettings):
         description="Folder of policy documents and their manifest.yml.",
     )
     knowledge_chunk_chars: int = Field(
-        200, description="Target passage length in characters (sentences are never cut)."
+        200,
+        description="Target passage length in characters (sentences are never cut).",
     )
     knowledge_approx_above: int = Field(
         50000,
@@ -266,14 +272,16 @@ class Settings(BaseSettings):
         "the cores (2 threads took 20x longer per query under load on 2 cores).",
     )
     knowledge_lexical_weight: float = Field(
-        0.65, description="Share of the BM25 side in the fused score (the rest is dense)."
+        0.65,
+        description="Share of the BM25 side in the fused score (the rest is dense).",
     )
     knowledge_min_score: float = Field(
         0.4,
         description="Fused evidence below which the assistant declines and points to a person.",
     )
     knowledge_max_query_chars: int = Field(
-        500, description="Longest question searched; the staff API returns 422 beyond it."
+        500,
+        description="Longest question searched; the staff API returns 422 beyond it.",
     )
 
     @field_validator("var_dir")

@@ -14,11 +14,19 @@ if TYPE_CHECKING:
     from knowledge.search import Hit, SearchResult
 
 __all__ = [
-    "Answer", "Hit", "IngestError", "KnowledgeBase", "SearchResult", "get_knowledge_base",
+    "Answer",
+    "Hit",
+    "IngestError",
+    "KnowledgeBase",
+    "SearchResult",
+    "get_knowledge_base",
 ]
 _WHERE = {
-    "Answer": "knowledge.answer", "Hit": "knowledge.search", "IngestError": "knowledge.ingest",
-    "KnowledgeBase": "knowledge.base", "SearchResult": "knowledge.search",
+    "Answer": "knowledge.answer",
+    "Hit": "knowledge.search",
+    "IngestError": "knowledge.ingest",
+    "KnowledgeBase": "knowledge.base",
+    "SearchResult": "knowledge.search",
     "get_knowledge_base": "knowledge.base",
 }
 

@@ -38,13 +38,19 @@ def citation(hit: Hit, quote: str) -> dict[str, Any]:
     """JSON-serialisable source of a quote."""
     meta = hit.metadata
     return {
-        "doc": hit.doc, "title": hit.title, "issuer": meta.get("issuer", ""),
-        "date": meta.get("date", ""), "section": hit.section,
-        "status": meta.get("status", ""), "quote": quote,
+        "doc": hit.doc,
+        "title": hit.title,
+        "issuer": meta.get("issuer", ""),
+        "date": meta.get("date", ""),
+        "section": hit.section,
+        "status": meta.get("status", ""),
+        "quote": quote,
     }
 
 
-def best_sentence(hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind]) -> str:
+def best_sentence(
+    hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind]
+) -> str:
     """The sentence of a passage that best answers, preferring one with the asked fact."""
     best, best_score = hit.text, -1.0
     for start, end in split_sentences(hit.text):
@@ -63,7 +69,11 @@ def best_sentence(hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind
 
 
 def _source(hit: Hit) -> str:
-    draft = "（这是征求意见稿，内容可能还会调整）" if hit.metadata.get("status") == "draft" else ""
+    draft = (
+        "（这是征求意见稿，内容可能还会调整）"
+        if hit.metadata.get("status") == "draft"
+        else ""
+    )
     return f"《{hit.title}》{draft}"
 
 
@@ -73,7 +83,11 @@ def _as_sentence(quote: str) -> str:
 
 
 def compose(
-    result: SearchResult, *, style: str, words: set[str], tokenize: Any,
+    result: SearchResult,
+    *,
+    style: str,
+    words: set[str],
+    tokenize: Any,
     station: str,
 ) -> Answer:
     """Turn a search result into an answer.
@@ -116,7 +130,9 @@ def compose(
 
 def _highlight(text: str, words: set[str]) -> str:
     """Mark the question's words in a passage with 【】."""
-    marks = sorted((w for w in words if len(w) >= 2 and w in text), key=len, reverse=True)
+    marks = sorted(
+        (w for w in words if len(w) >= 2 and w in text), key=len, reverse=True
+    )
     if not marks:
         return text
     pattern = re.compile("|".join(re.escape(w) for w in marks))

@@ -42,7 +42,11 @@ class KnowledgeBase:
         logger.info("knowledge base loaded: %d passages", len(passages))
 
     def search(
-        self, question: str, *, region: str | None = None, k: int = 5,
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        k: int = 5,
         mode: Mode = "hybrid",
     ) -> SearchResult:
         """Top-k cited passages; ``abstained`` when the evidence is weak.
@@ -53,7 +57,11 @@ class KnowledgeBase:
         return self.searcher.search(question, region=region, k=k, mode=mode)
 
     def answer(
-        self, question: str, *, region: str | None = None, style: str = "short",
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        style: str = "short",
         k: int = 5,
     ) -> Answer:
         """A cited answer in plain Chinese (``short`` or ``full``).
@@ -65,8 +73,11 @@ class KnowledgeBase:
         result = self.search(question, region=region, k=k)
         tokenizer = self.searcher.tokenizer
         return compose(
-            result, style=style, words=set(tokenizer.words(question)),
-            tokenize=tokenizer.words, station=self.settings.station_name,
+            result,
+            style=style,
+            words=set(tokenizer.words(question)),
+            tokenize=tokenizer.words,
+            station=self.settings.station_name,
         )
 
 

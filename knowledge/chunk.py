@@ -72,7 +72,9 @@ def chunk_text(
         group_start, group_end = spans[0]
         for s, e in spans[1:]:
             if e - group_start > max_chars and group_end - group_start >= min_chars:
-                passages.append(_make(doc, text, line_start, group_start, group_end, section))
+                passages.append(
+                    _make(doc, text, line_start, group_start, group_end, section)
+                )
                 group_start = s
             group_end = e
         passages.append(_make(doc, text, line_start, group_start, group_end, section))
@@ -82,7 +84,9 @@ def chunk_text(
 def _make(
     doc: str, text: str, base: int, start: int, end: int, section: list[str]
 ) -> Passage:
-    return Passage(doc, base + start, base + end, text[base + start : base + end], section)
+    return Passage(
+        doc, base + start, base + end, text[base + start : base + end], section
+    )
 
 
 def _merge_short(passages: list[Passage], text: str, min_chars: int) -> list[Passage]:
@@ -92,8 +96,11 @@ def _merge_short(passages: list[Passage], text: str, min_chars: int) -> list[Pas
     for passage in passages:
         if pending is not None and pending.section == passage.section:
             passage = Passage(
-                passage.doc, pending.start, passage.end,
-                text[pending.start : passage.end], passage.section,
+                passage.doc,
+                pending.start,
+                passage.end,
+                text[pending.start : passage.end],
+                passage.section,
             )
         elif pending is not None:
             out.append(pending)

@@ -15,10 +15,14 @@ from collections import Counter
 from knowledge.structure import heading_level
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201d\u2014\u2026"
-_SPACE_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_SPACE_CJK = re.compile(
+    rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])"
+)
 _SPACE_NUM = re.compile(r"(?<=[\d%.])[ \t\u00a0]+(?=[\d%])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff]+", re.IGNORECASE)
-_PAGE_NO = re.compile(r"^[\s\-—–－·]*(?:第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3})[\s\-—–－·]*$")
+_PAGE_NO = re.compile(
+    r"^[\s\-—–－·]*(?:第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3})[\s\-—–－·]*$"
+)
 _SENTENCE_END = "。！？；：!?;:"
 _CLOSERS = "”’」』）)】"
 _TABLE_CELL = re.compile(r"^\t")
@@ -40,7 +44,8 @@ def _is_junk(line: str) -> bool:
 def _running_headers(lines: list[str]) -> set[str]:
     """Short non-heading lines repeated three or more times (page headers/footers)."""
     counts = Counter(
-        s for s in (line.strip() for line in lines)
+        s
+        for s in (line.strip() for line in lines)
         if 2 <= len(s) <= 30 and not re.search(r"\d", s)
     )
     return {s for s, n in counts.items() if n >= 3 and heading_level(s) is None}

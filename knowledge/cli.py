@@ -17,7 +17,9 @@ logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m knowledge", description="政策知识库")
+    parser = argparse.ArgumentParser(
+        prog="python -m knowledge", description="政策知识库"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="convert the model if missing, update the index")
     ingest = sub.add_parser("ingest", help="add a document to the corpus and index it")
@@ -26,10 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--region", required=True, choices=sorted(REGIONS))
     ingest.add_argument("--issuer", default="")
     ingest.add_argument("--date", default="")
-    ingest.add_argument("--status", default="in_force", choices=["in_force", "draft", "repealed"])
+    ingest.add_argument(
+        "--status", default="in_force", choices=["in_force", "draft", "repealed"]
+    )
     search = sub.add_parser("search", help="JSONL questions on stdin → hits on stdout")
     search.add_argument("--top-k", type=int, default=5)
-    search.add_argument("--jsonl", action="store_true", help="read JSONL from stdin (default)")
+    search.add_argument(
+        "--jsonl", action="store_true", help="read JSONL from stdin (default)"
+    )
     ask = sub.add_parser("ask", help="the answer an elder would hear")
     ask.add_argument("question")
     ask.add_argument("--region", choices=sorted(REGIONS))
@@ -66,8 +72,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     meta = DocumentMeta(
-        file=args.path.name, title=args.title, region=args.region, issuer=args.issuer,
-        date=args.date, status=args.status,
+        file=args.path.name,
+        title=args.title,
+        region=args.region,
+        issuer=args.issuer,
+        date=args.date,
+        status=args.status,
     )
     try:
         validate_meta(meta)
@@ -93,11 +103,18 @@ def cmd_search(args: argparse.Namespace) -> int:
             continue
         record = json.loads(line)
         try:
-            result = kb.search(record["question"], region=record.get("region"), k=args.top_k)
+            result = kb.search(
+                record["question"], region=record.get("region"), k=args.top_k
+            )
             hits = [h.as_dict() for h in result.hits]
             out = {"id": record.get("id"), "abstained": result.abstained, "hits": hits}
         except ValueError as exc:
-            out = {"id": record.get("id"), "abstained": True, "hits": [], "error": str(exc)}
+            out = {
+                "id": record.get("id"),
+                "abstained": True,
+                "hits": [],
+                "error": str(exc),
+            }
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
 
@@ -139,8 +156,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     figures["warm_query_p95_ms"] = round(warm[int(len(warm) * 0.95) - 1], 1)
     print(format_table(figures))
     if args.json:
-        flat = {f"{s}_{k}": v for s in ("bm25", "dense", "hybrid")
-                for k, v in figures[s].items() if k != "groups"}
+        flat = {
+            f"{s}_{k}": v
+            for s in ("bm25", "dense", "hybrid")
+            for k, v in figures[s].items()
+            if k != "groups"
+        }
         flat.update({k: v for k, v in figures.items() if not isinstance(v, dict)})
         flat["hybrid_by_group"] = {
             g: f"{v['r1']}/{v['r5']}" for g, v in figures["hybrid"]["groups"].items()

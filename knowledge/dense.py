@@ -46,4 +46,8 @@ class DenseIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         faiss.normalize_L2(q)
         scores, rows = self._index.search(q, min(k, self.size))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r != -1]
+        return [
+            (int(r), float(s))
+            for r, s in zip(rows[0], scores[0], strict=True)
+            if r != -1
+        ]

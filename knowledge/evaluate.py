@@ -68,7 +68,9 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
                 hits = [h.text for h in answer.result.hits] if answer.result else []
                 declined = answer.abstained or answer.declined_part
             else:
-                result = kb.search(q["question"], region=q.get("region"), k=5, mode=system)
+                result = kb.search(
+                    q["question"], region=q.get("region"), k=5, mode=system
+                )
                 hits = [h.text for h in result.hits]
                 declined = result.abstained
             times.append((time.perf_counter() - started) * 1000)
@@ -82,13 +84,14 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
                 per[group]["r5"].append(float(rank is not None and rank <= 5))
                 per[group]["mrr"].append(1.0 / rank if rank else 0.0)
         groups = {
-            name: {m: round(statistics.fmean(v), 3) for m, v in vals.items()} | {
-                "n": len(vals["r1"])}
+            name: {m: round(statistics.fmean(v), 3) for m, v in vals.items()}
+            | {"n": len(vals["r1"])}
             for name, vals in sorted(per.items())
         }
         times.sort()
         figures[system] = {
-            "recall@1": groups["all"]["r1"], "recall@5": groups["all"]["r5"],
+            "recall@1": groups["all"]["r1"],
+            "recall@5": groups["all"]["r5"],
             "mrr": groups["all"]["mrr"],
             "unanswerable_declined": round(statistics.fmean(declined_unans or [0]), 3),
             "answerable_declined": round(statistics.fmean(declined_ans or [0]), 3),
@@ -101,8 +104,15 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
 
 def format_table(figures: dict[str, Any]) -> str:
     """The three systems side by side, then per-document and per-style recall."""
-    rows = ["recall@1", "recall@5", "mrr", "unanswerable_declined",
-            "answerable_declined", "p50_ms", "p95_ms"]
+    rows = [
+        "recall@1",
+        "recall@5",
+        "mrr",
+        "unanswerable_declined",
+        "answerable_declined",
+        "p50_ms",
+        "p95_ms",
+    ]
     lines = [f"{'':28}" + "".join(f"{s:>10}" for s in SYSTEMS)]
     for row in rows:
         lines.append(f"{row:28}" + "".join(f"{figures[s][row]:>10}" for s in SYSTEMS))
@@ -116,8 +126,13 @@ def format_table(figures: dict[str, Any]) -> str:
         )
         n = figures["hybrid"]["groups"][group]["n"]
         lines.append(f"{group[:30]:30}{n:>4}" + cells)
-    for key in ("build_seconds", "full_build_seconds", "unchanged_build_seconds", "warm_query_p50_ms",
-                "warm_query_p95_ms"):
+    for key in (
+        "build_seconds",
+        "full_build_seconds",
+        "unchanged_build_seconds",
+        "warm_query_p50_ms",
+        "warm_query_p95_ms",
+    ):
         if key in figures:
             lines.append(f"{key}: {figures[key]}")
     return "\n".join(lines)

@@ -92,7 +92,11 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
             report.failed[meta.file] = f"{meta.file}: cannot open ({exc.strerror})"
             continue
         prior = old_docs.get(meta.file)
-        if prior and prior.get("hash") == digest and _stored(out, prior.get("content", "")):
+        if (
+            prior
+            and prior.get("hash") == digest
+            and _stored(out, prior.get("content", ""))
+        ):
             content = prior["content"]
             report.reused.append(meta.file)
         else:
@@ -102,7 +106,9 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
                 logger.error("skipping document: %s", exc)
                 report.failed[meta.file] = str(exc)
                 continue
-            passages = chunk_text(meta.file, text, max_chars=settings.knowledge_chunk_chars)
+            passages = chunk_text(
+                meta.file, text, max_chars=settings.knowledge_chunk_chars
+            )
             inputs = [embedding_text(meta.title, p) for p in passages]
             content = hashlib.sha256("\n".join([model, *inputs]).encode()).hexdigest()
             if _stored(out, content):
@@ -111,25 +117,37 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
                 if embedder is None:
                     embedder = Embedder(model, threads=settings.knowledge_threads)
                 np.save(out / "vectors" / f"{content}.npy", embedder.passages(inputs))
-                (out / "vectors" / f"{content}.jsonl").write_text("".join(
-                    json.dumps(asdict(p), ensure_ascii=False) + "\n" for p in passages
-                ), "utf-8")
+                (out / "vectors" / f"{content}.jsonl").write_text(
+                    "".join(
+                        json.dumps(asdict(p), ensure_ascii=False) + "\n"
+                        for p in passages
+                    ),
+                    "utf-8",
+                )
                 report.embedded.append(meta.file)
         rows = (out / "vectors" / f"{content}.jsonl").read_text("utf-8").splitlines()
         docs_meta[meta.file] = {
-            **meta.as_dict(), "hash": digest, "content": content, "passages": len(rows),
+            **meta.as_dict(),
+            "hash": digest,
+            "content": content,
+            "passages": len(rows),
         }
         all_rows.extend(rows)
     report.passages = len(all_rows)
     report.seconds = time.perf_counter() - started
     new_meta = {
-        "format": FORMAT, "key": key, "model": model,
+        "format": FORMAT,
+        "key": key,
+        "model": model,
         "dim": int(embedder.dim) if embedder is not None else old.get("dim", 0),
-        "chunk_chars": settings.knowledge_chunk_chars, "documents": docs_meta,
-        "failed": report.failed, "build_seconds": round(report.seconds, 2),
+        "chunk_chars": settings.knowledge_chunk_chars,
+        "documents": docs_meta,
+        "failed": report.failed,
+        "build_seconds": round(report.seconds, 2),
         # the time of the last build that embedded every document (for make bench)
         "full_build_seconds": round(report.seconds, 2)
-        if report.embedded and not report.reused else old.get("full_build_seconds"),
+        if report.embedded and not report.reused
+        else old.get("full_build_seconds"),
     }
     if report.embedded or new_meta["documents"] != old.get("documents") or not old:
         (out / "meta.json").write_text(
@@ -148,8 +166,11 @@ def embedding_text(title: str, passage: Passage) -> str:
 def _stored(out: Path, content: str) -> bool:
     """Whether vectors and passages of this content key are on disk."""
     base = out / "vectors" / content
-    return bool(content) and base.with_suffix(".npy").exists() and base.with_suffix(
-        ".jsonl").exists()
+    return (
+        bool(content)
+        and base.with_suffix(".npy").exists()
+        and base.with_suffix(".jsonl").exists()
+    )
 
 
 def _prune(out: Path, docs_meta: dict[str, Any]) -> None:
@@ -168,7 +189,9 @@ def load_index(settings: Settings) -> tuple[dict[str, Any], list[Passage], np.nd
     """
     meta = read_meta(settings)
     if not meta:
-        raise FileNotFoundError(f"no index in {index_dir(settings)}: run `python -m knowledge build`")
+        raise FileNotFoundError(
+            f"no index in {index_dir(settings)}: run `python -m knowledge build`"
+        )
     vec_dir = index_dir(settings) / "vectors"
     passages: list[Passage] = []
     blocks = []

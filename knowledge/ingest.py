@@ -58,10 +58,13 @@ def load_manifest(corpus_dir: Path) -> list[DocumentMeta]:
     docs = []
     for entry in data.get("documents", []):
         meta = DocumentMeta(
-            file=str(entry["file"]), title=str(entry.get("title") or entry["file"]),
-            region=str(entry.get("region", "")), issuer=str(entry.get("issuer") or ""),
+            file=str(entry["file"]),
+            title=str(entry.get("title") or entry["file"]),
+            region=str(entry.get("region", "")),
+            issuer=str(entry.get("issuer") or ""),
             doc_number=str(entry.get("doc_number") or ""),
-            date=str(entry.get("date") or ""), period=str(entry.get("period") or ""),
+            date=str(entry.get("date") or ""),
+            period=str(entry.get("period") or ""),
             status=str(entry.get("status") or "in_force"),
         )
         validate_meta(meta)
@@ -80,7 +83,9 @@ def validate_meta(meta: DocumentMeta) -> None:
             f"{meta.file}: unknown status {meta.status!r}; valid: {', '.join(STATUSES)}"
         )
     if Path(meta.file).suffix.lower() not in SUFFIXES:
-        raise IngestError(f"{meta.file}: unsupported type; valid: {', '.join(SUFFIXES)}")
+        raise IngestError(
+            f"{meta.file}: unsupported type; valid: {', '.join(SUFFIXES)}"
+        )
 
 
 def add_to_manifest(corpus_dir: Path, meta: DocumentMeta) -> None:
@@ -117,7 +122,9 @@ def read_document(path: Path) -> str:
         elif suffix == ".docx":
             text = _read_docx(path)
         else:
-            raise IngestError(f"{path.name}: unsupported type; valid: {', '.join(SUFFIXES)}")
+            raise IngestError(
+                f"{path.name}: unsupported type; valid: {', '.join(SUFFIXES)}"
+            )
     except IngestError:
         raise
     except Exception as exc:  # parsers raise many types for damaged files
@@ -138,7 +145,11 @@ def _read_html(path: Path) -> str:
         if tag.name == "div" and tag.find(["p", "div", "li", "table"]):
             continue
         if tag.name == "tr":
-            blocks.append(" ".join(c.get_text(" ", strip=True) for c in tag.find_all(["td", "th"])))
+            blocks.append(
+                " ".join(
+                    c.get_text(" ", strip=True) for c in tag.find_all(["td", "th"])
+                )
+            )
         else:
             blocks.append(tag.get_text("", strip=True))
     return "\n".join(b for b in blocks if b)

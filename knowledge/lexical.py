@@ -72,7 +72,9 @@ def get_tokenizer() -> Tokenizer:
 class BM25:
     """Okapi BM25 over pre-tokenised passages."""
 
-    def __init__(self, docs: list[list[str]], *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self, docs: list[list[str]], *, k1: float = 1.2, b: float = 0.75
+    ) -> None:
         self.vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
         lengths = np.zeros(len(docs), dtype=np.float32)

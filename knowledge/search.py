@@ -34,7 +34,16 @@ Mode = Literal["hybrid", "bm25", "dense"]
 MODES = ("hybrid", "bm25", "dense")
 _CANDIDATES = 60
 _REGION_FLOOR = 0.4
-_REGION_WORDS = {"北京", "北京市", "朝阳", "朝阳区", "承德", "承德市", "国家", "全国"}  # score share kept by a passage of an unrelated region
+_REGION_WORDS = {
+    "北京",
+    "北京市",
+    "朝阳",
+    "朝阳区",
+    "承德",
+    "承德市",
+    "国家",
+    "全国",
+}  # score share kept by a passage of an unrelated region
 
 
 @dataclass
@@ -53,9 +62,14 @@ class Hit:
     def as_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (the CLI and API contract fields first)."""
         return {
-            "doc": self.doc, "title": self.title, "section": self.section,
-            "text": self.text, "score": round(self.score, 4),
-            "start": self.start, "end": self.end, "metadata": self.metadata,
+            "doc": self.doc,
+            "title": self.title,
+            "section": self.section,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "start": self.start,
+            "end": self.end,
+            "metadata": self.metadata,
         }
 
 
@@ -75,8 +89,13 @@ class Searcher:
     """Lexical, dense and fused retrieval over one loaded index."""
 
     def __init__(
-        self, settings: Settings, meta: dict[str, Any], passages: list[Passage],
-        vectors: np.ndarray, embedder: Any, tokenizer: Tokenizer | None = None,
+        self,
+        settings: Settings,
+        meta: dict[str, Any],
+        passages: list[Passage],
+        vectors: np.ndarray,
+        embedder: Any,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
         self.settings = settings
         self.meta = meta
@@ -87,7 +106,9 @@ class Searcher:
         self.docs: dict[str, dict[str, Any]] = meta.get("documents", {})
         self.dense = DenseIndex(vectors, approx_above=settings.knowledge_approx_above)
         self._tokens = [self.tokenizer(self._lexical_text(p)) for p in passages]
-        self._word_sets = [set(self.tokenizer.words(self._lexical_text(p))) for p in passages]
+        self._word_sets = [
+            set(self.tokenizer.words(self._lexical_text(p))) for p in passages
+        ]
         self.bm25 = BM25(self._tokens)
         self._idf = self.bm25.idf_of
         self._regions = [self.docs.get(p.doc, {}).get("region", "") for p in passages]
@@ -96,7 +117,11 @@ class Searcher:
         return " ".join(passage.section[-1:]) + " " + passage.text
 
     def search(
-        self, question: str, *, region: str | None = None, k: int = 5,
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        k: int = 5,
         mode: Mode = "hybrid",
     ) -> SearchResult:
         """Top passages for a question.
@@ -127,15 +152,21 @@ class Searcher:
         evidence = self._evidence(q_words, order[0], cosines) if order else 0.0
         hits = [self._hit(i, float(scores[i])) for i in order]
         return SearchResult(
-            question, hits, evidence < self.settings.knowledge_min_score, wanted,
-            uncovered_place(question) if wanted is None else None, evidence,
+            question,
+            hits,
+            evidence < self.settings.knowledge_min_score,
+            wanted,
+            uncovered_place(question) if wanted is None else None,
+            evidence,
         )
 
     def _score(self, question: str, mode: Mode) -> tuple[np.ndarray, np.ndarray]:
         """Per-passage scores (zero outside the candidates) and cosines."""
         n = len(self.passages)
         cosines = np.zeros(n, dtype=np.float32)
-        lexical = self.bm25.scores(self.tokenizer(question)) if mode != "dense" else None
+        lexical = (
+            self.bm25.scores(self.tokenizer(question)) if mode != "dense" else None
+        )
         if mode != "bm25":
             qv = self.embedder.queries([question])[0]
             cand = {row for row, _ in self.dense.search(qv, _CANDIDATES)}
@@ -163,8 +194,11 @@ class Searcher:
     def _region_factor(self, wanted: str) -> np.ndarray:
         """Per-passage multiplier: full for the region asked about, less elsewhere."""
         return np.array(
-            [_REGION_FLOOR + (1 - _REGION_FLOOR) * region_affinity(r, wanted)
-             for r in self._regions], dtype=np.float32,
+            [
+                _REGION_FLOOR + (1 - _REGION_FLOOR) * region_affinity(r, wanted)
+                for r in self._regions
+            ],
+            dtype=np.float32,
         )
 
     def _evidence(self, q_words: set[str], row: int, cosines: np.ndarray) -> float:
@@ -190,8 +224,16 @@ class Searcher:
             key: doc.get(key, "")
             for key in ("issuer", "doc_number", "date", "region", "period", "status")
         }
-        return Hit(p.doc, doc.get("title", p.doc), p.section_text, p.text, score,
-                   p.start, p.end, metadata)
+        return Hit(
+            p.doc,
+            doc.get("title", p.doc),
+            p.section_text,
+            p.text,
+            score,
+            p.start,
+            p.end,
+            metadata,
+        )
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from assistant.settings import get_settings
 from connectors.staff.auth import require_staff
 
-router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_staff)])
+router = APIRouter(
+    prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_staff)]
+)
 
 
 def _search(q: str, region: str | None, k: int) -> dict[str, Any]:

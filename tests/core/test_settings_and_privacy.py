@@ -57,7 +57,9 @@ def test_readme_settings_table_is_current() -> None:
     from assistant.settings import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- settings-table -->\n", 1)[1].split("<!-- /settings-table -->")[0]
+    section = readme.split("<!-- settings-table -->\n", 1)[1].split(
+        "<!-- /settings-table -->"
+    )[0]
     assert section.strip() == settings_table().strip(), (
         "README settings table is stale: run python -m assistant settings-doc"
     )

@@ -66,7 +66,11 @@ def test_health_is_ok_with_rasa_and_database(stack: Stack) -> None:
 
 
 def test_connector_metadata_reaches_the_tracker(stack: Stack) -> None:
-    metadata = {"caller_phone": "+8613900000077", "call_sid": "CA123", "elder_mode": True}
+    metadata = {
+        "caller_phone": "+8613900000077",
+        "call_sid": "CA123",
+        "elder_mode": True,
+    }
     stack.chat("it-meta", "你好", metadata=metadata)
     tracker = httpx.get(
         f"{stack.rasa_url}/conversations/it-meta/tracker",

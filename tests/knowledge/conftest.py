@@ -47,7 +47,11 @@ class FakeEmbedder:
 
     def passages(self, texts: list[str]) -> np.ndarray:
         self.embedded.extend(texts)
-        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim))
+        return (
+            np.stack([self._vec(t) for t in texts])
+            if texts
+            else np.zeros((0, self.dim))
+        )
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vec(t) for t in texts])

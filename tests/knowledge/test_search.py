@@ -41,7 +41,9 @@ def test_region_detection_and_nesting() -> None:
 
 def test_region_named_in_question_wins(kb) -> None:  # type: ignore[no-untyped-def]
     chengde = kb.search("承德的老年食堂是怎么安排的？")
-    assert chengde.region == "chengde" and chengde.hits[0].metadata["region"] == "chengde"
+    assert (
+        chengde.region == "chengde" and chengde.hits[0].metadata["region"] == "chengde"
+    )
     profile = kb.search("老年食堂是怎么安排的？", region="chaoyang")
     assert profile.region == "chaoyang"
     assert profile.hits[0].metadata["region"] in ("chaoyang", "beijing")
