@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from assistant.db import get_sessionmaker
+from assistant.db import session_scope
 from assistant.settings import Settings
 
 
@@ -23,15 +23,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 def get_db(settings: SettingsDep) -> Iterator[Session]:
     """A session per request; committed when the route returns normally."""
-    session = get_sessionmaker(settings.effective_database_url)()
-    try:
+    with session_scope(settings.effective_database_url) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
