@@ -25,6 +25,8 @@ from assistant.services.fraud import alert_family, record_report
 
 logger = logging.getLogger(__name__)
 
+NO_FAMILY = "no_family"  # slot value: no contact on file, nothing to ask
+
 
 class ActionFraudCheck(Action):
     """Record the report and give the advice for its pattern."""
@@ -82,7 +84,12 @@ class ValidateFraudForm(FormValidationAction):
         if interrupts(tracker):
             return []
         if not tracker.get_slot("fraud_has_family"):
-            return [SlotSet("requested_slot", None)]
+            # Nobody to alert: fill the slot so the form ends without asking
+            # (Rasa would otherwise ask for the domain's required slot).
+            return [
+                SlotSet("fraud_alert_family", NO_FAMILY),
+                SlotSet("requested_slot", None),
+            ]
         if tracker.get_slot("requested_slot") != "fraud_alert_family":
             return [SlotSet("requested_slot", "fraud_alert_family")]
         done = SlotSet("requested_slot", None)

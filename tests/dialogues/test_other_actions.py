@@ -170,3 +170,23 @@ async def test_elder_mode_and_repeat(make_tracker: Callable[..., Tracker]) -> No
     await ActionRepeat().run(d2, make_tracker("再说一遍", "repeat", events=history), {})
     custom = d2.messages[0]["custom"]
     assert custom["text"] == "订午餐还是晚餐？" and custom["voice"]["rate"] < 130
+
+
+async def test_fraud_form_without_family_ends_without_asking() -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.fraud import NO_FAMILY, ValidateFraudForm
+
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "fam-nofamily",
+            "slots": {"fraud_has_family": False, "requested_slot": None},
+            "latest_message": {"text": "好的", "intent": {"name": "affirm"}},
+            "events": [],
+            "active_loop": {"name": "fraud_form"},
+        }
+    )
+    events = await ValidateFraudForm().run(CollectingDispatcher(), tracker, {})
+    assert {"event": "slot", "name": "fraud_alert_family", "value": NO_FAMILY} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in events
+    ]

@@ -38,7 +38,7 @@ function showButtons(buttons) {
 
 function render(body, ok) {
   for (const m of body.messages || []) {
-    addBubble(ok ? "bot" : "error", m.text, m.citations);
+    if (m.text) addBubble(ok ? "bot" : "error", m.text, m.citations);
     if (m.custom && m.custom.large_text) document.body.classList.add("large");
   }
   const last = (body.messages || []).slice(-1)[0];
