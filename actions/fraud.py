@@ -60,6 +60,8 @@ class ActionFraudCheck(Action):
         return [
             SlotSet("fraud_report_id", str(report_id)),
             SlotSet("fraud_has_family", has_family),
+            # Filled now, the form finds nothing to ask when there is no family.
+            SlotSet("fraud_alert_family", None if has_family else NO_FAMILY),
         ]
 
 
