@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from assistant.settings import Settings, get_settings
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
 
 def settings_table() -> str:
@@ -14,9 +14,9 @@ def settings_table() -> str:
     for name, info in Settings.model_fields.items():
         default = info.get_default(call_default_factory=True)
         shown = (
-            str(default).replace(str(Settings().var_dir.parent), ".")
-            if default not in ("", None)
-            else ""
+            ""
+            if default in ("", None)
+            else str(default).replace(str(PROJECT_ROOT), ".")
         )
         rows.append(f"| `ASSISTANT_{name.upper()}` | `{shown}` | {info.description} |")
     return "\n".join(rows)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
+import voice
 from assistant.db import get_engine
 from assistant.deps import SettingsDep
 from assistant.dialogue import rasa_status
@@ -53,18 +54,7 @@ def knowledge_status(settings: Settings) -> dict[str, Any]:
 
 def voice_status(settings: Settings) -> dict[str, Any]:
     """ASR model, TTS engine and phone mode, as the voice package reports them."""
-    try:
-        import voice
-    except ImportError as exc:
-        return {"asr": {"ok": False, "error": str(exc)}, "tts": {"ok": False}}
-    health = getattr(voice, "health", None)
-    if health is None:
-        return {
-            "asr": {"ok": False, "error": "voice.health missing"},
-            "tts": {"ok": False},
-        }
-    result: dict[str, Any] = health(settings)
-    return result
+    return voice.health(settings)
 
 
 @router.get("/health")

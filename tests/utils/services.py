@@ -43,12 +43,7 @@ def fresh_postgres_database() -> Iterator[str]:
     finally:
         from assistant.db.session import get_engine
 
-        for url in list(_cached_urls(name)):
-            get_engine(url).dispose()
+        get_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}").dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _cached_urls(name: str) -> Iterator[str]:
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
