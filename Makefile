@@ -15,7 +15,7 @@ test-fast: setup
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/mypy assistant actions knowledge voice connectors
+	.venv/bin/mypy assistant actions knowledge voice connectors bench
 
 bench: setup
 	.venv/bin/python -m bench

@@ -20,6 +20,7 @@ import httpx
 from assistant.rasa_project import RASA_PYTHON, ensure_model, models_dir, training_hash
 from assistant.settings import PROJECT_ROOT, get_settings
 from bench.dialogues import bench_dialogues
+from bench.sim.stack import start_stack
 
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
@@ -51,9 +52,6 @@ def time_turns(url: str, make_body: Any, turns: int) -> dict[str, float]:
 
 def bench_chat() -> dict[str, Any]:
     """Latency of a chat turn through the app versus straight to Rasa's REST channel."""
-    sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.utils.stack import start_stack
-
     model = ensure_model(get_settings())
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_stack(Path(tmp), model=model)
@@ -126,7 +124,7 @@ def main() -> int:
             str(EVAL_DIR / "policy_qa_dev.jsonl"),
         ]
     )
-    results["voice"] = run_json_command([sys.executable, "-m", "voice", "bench"])
+    results["voice"] = run_json_command([sys.executable, "-m", "bench.voice"])
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print_table(results)
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")

@@ -1,13 +1,12 @@
 """Dialogue figures for ``make bench``: a full booking and emergency-to-notification time.
 
 Call ``bench_dialogues()`` from ``bench/__main__.py``; it starts its own stack with
-Twilio pointed at the local fake Twilio API server used by the tests.
+Twilio pointed at the local Twilio API server (``bench.sim.twilio_api``).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import time
 from contextlib import closing
@@ -15,18 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from assistant.rasa_project import ensure_model
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.settings import get_settings
+from bench.sim.stack import start_stack
+from bench.sim.twilio_api import TwilioApi
 
 BOOKING = ["后天中午送两份少盐的到家", "{code}", "不对", "改成三份", "对"]
 
 
 def bench_dialogues() -> dict[str, Any]:
     """Turns and total time of a booking; ms from an emergency message to Twilio."""
-    sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.services.fake_twilio import FakeTwilio
-    from tests.utils.stack import start_stack
-
-    fake = FakeTwilio().start()
+    fake = TwilioApi().start()
     env = {
         "ASSISTANT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "ASSISTANT_TWILIO_AUTH_TOKEN": "bench-token",

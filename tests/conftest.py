@@ -10,7 +10,7 @@ import pytest
 
 from assistant.rasa_project import ensure_model
 from assistant.settings import PROJECT_ROOT, Settings
-from tests.utils.stack import Stack, start_stack
+from bench.sim.stack import Stack, start_stack
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

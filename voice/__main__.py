@@ -102,12 +102,6 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from voice.bench import main as bench_main
-
-    return bench_main(args.json)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m voice")
@@ -128,9 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     mod.add_argument("name", nargs="?")
     mod.add_argument("--from-file", help="install from a downloaded ZIP")
     mod.set_defaults(func=_models)
-    bench = sub.add_parser("bench", help="TTS latency, ASR real-time factor, hotline")
-    bench.add_argument("--json", help="also write the figures to this file")
-    bench.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     status: int = args.func(args)

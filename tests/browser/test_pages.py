@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.utils.stack import STAFF_PASSWORD, STAFF_USER, Stack
+from bench.sim.stack import STAFF_PASSWORD, STAFF_USER, Stack
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from assistant.app import create_app
 from assistant.db import Emergency, OutboxMessage, session_scope
 from assistant.settings import Settings
-from tests.utils.stack import free_port
+from bench.sim.stack import free_port
 
 
 @pytest.fixture()

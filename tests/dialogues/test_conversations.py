@@ -7,8 +7,7 @@ short escalation time, so notifications and escalations are observable.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,9 @@ from assistant.db import (
     MealOrder,
     OutboxMessage,
 )
-from tests.services.fake_twilio import FakeTwilio
-from tests.utils.stack import Stack, start_stack
+from bench.sim.stack import Stack, start_stack
+from bench.sim.twilio_api import TwilioApi
+from tests.utils.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +38,15 @@ ROSTER = [
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTwilio]:
-    server = FakeTwilio().start()
+def fake() -> Iterator[TwilioApi]:
+    server = TwilioApi().start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
 def dstack(
-    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, fake: FakeTwilio
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, fake: TwilioApi
 ) -> Iterator[Stack]:
     env = {
         "ASSISTANT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
@@ -78,15 +78,6 @@ def db(dstack: Stack) -> Iterator[Session]:
 def say(stack: Stack, user: str, text: str) -> str:
     """One turn; all reply texts joined."""
     return " ".join(m.get("text") or "" for m in stack.chat(user, text))
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def new_elder(stack: Stack, **fields: Any) -> dict[str, Any]:
@@ -175,7 +166,7 @@ def _emergency(db: Session, user: str) -> Emergency:
 
 
 def test_emergency_known_caller_notifies_and_escalates(
-    dstack: Stack, db: Session, fake: FakeTwilio
+    dstack: Stack, db: Session, fake: TwilioApi
 ) -> None:
     user = "emergency-known"
     elder = bound_user(
@@ -185,15 +176,15 @@ def test_emergency_known_caller_notifies_and_escalates(
         family_contacts=[{"name": "女儿", "phone": "13700000001"}],
     )
     say(dstack, user, "不要了")  # leave the booking
-    started = time.monotonic()
     reply = say(dstack, user, "我摔倒了起不来")
     assert "120" in reply and "值班" in reply
     emergency = _emergency(db, user)
     assert (emergency.elder_id, emergency.location) == (elder["id"], "幸福里3号")
     to = lambda: {r["form"]["To"] for r in fake.requests}  # noqa: E731
-    wait_for(lambda: {"+8613800000001", "+8613700000001"} <= to(), timeout=5)
-    assert time.monotonic() - started < 6
-    wait_for(lambda: "+8613800000002" in to(), timeout=15)  # escalated: next on roster
+    wait_until(lambda: {"+8613800000001", "+8613700000001"} <= to(), timeout=5)
+    wait_until(
+        lambda: "+8613800000002" in to(), timeout=15
+    )  # escalated: next on roster
     emergency = _emergency(db, user)
     assert "escalated" in [e.kind for e in emergency.events]
     with closing(dstack.staff_client()) as client:
@@ -233,9 +224,7 @@ def test_handoff_on_request(dstack: Stack, db: Session) -> None:
     )
 
 
-def test_fraud_check_alerts_family(
-    dstack: Stack, db: Session, fake: FakeTwilio
-) -> None:
+def test_fraud_check_alerts_family(dstack: Stack, db: Session, fake: TwilioApi) -> None:
     user = "fraud"
     bound_user(dstack, user, family_contacts=[{"name": "儿子", "phone": "13700000009"}])
     say(dstack, user, "不要了")
@@ -245,7 +234,9 @@ def test_fraud_check_alerts_family(
     assert "告诉您的家人" in say(dstack, user, "要")
     report = db.scalars(select(FraudReport).where(FraudReport.user_id == user)).one()
     assert report.family_alerted and report.pattern == "impersonation"
-    wait_for(lambda: any(r["form"]["To"] == "+8613700000009" for r in fake.requests), 5)
+    wait_until(
+        lambda: any(r["form"]["To"] == "+8613700000009" for r in fake.requests), 5
+    )
 
 
 def test_subscribe_and_unsubscribe(dstack: Stack, db: Session) -> None:

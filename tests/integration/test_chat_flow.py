@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant.db import Emergency, session_scope
-from tests.utils.stack import Stack
+from bench.sim.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from assistant.db import Emergency, session_scope
+from bench.sim.stack import Stack, start_stack
 from tests.utils.services import REDIS_URL, fresh_postgres_database, require_redis
-from tests.utils.stack import Stack, start_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 

@@ -1,4 +1,4 @@
-"""Fixtures for service tests: a migrated SQLite database and the fake Twilio API."""
+"""Fixtures for service tests: a migrated SQLite database and the local Twilio API server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from assistant.db import upgrade_database
 from assistant.settings import Settings
-from tests.services.fake_twilio import FakeTwilio
+from bench.sim.twilio_api import TwilioApi
 
 
 @pytest.fixture()
@@ -20,14 +20,14 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture()
-def fake_twilio() -> Iterator[FakeTwilio]:
-    fake = FakeTwilio().start()
+def fake_twilio() -> Iterator[TwilioApi]:
+    fake = TwilioApi().start()
     yield fake
     fake.stop()
 
 
 @pytest.fixture()
-def settings(db_url: str, fake_twilio: FakeTwilio) -> Settings:
+def settings(db_url: str, fake_twilio: TwilioApi) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,

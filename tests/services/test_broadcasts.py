@@ -16,7 +16,7 @@ from assistant.notify.twilio_sender import TwilioSender
 from assistant.services import alerts, broadcasts
 from assistant.settings import Settings
 from assistant.worker.outbox import OutboxWorker
-from tests.services.fake_twilio import FakeTwilio
+from bench.sim.twilio_api import TwilioApi
 
 
 def subscribe_three(db_url: str) -> None:
@@ -80,7 +80,7 @@ def test_bad_broadcasts_are_refused(
 
 
 def test_worker_sends_sms_but_leaves_chat_rows_for_the_page(
-    db_url: str, settings: Settings, fake_twilio: FakeTwilio
+    db_url: str, settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     subscribe_three(db_url)
     with session_scope(db_url) as session:

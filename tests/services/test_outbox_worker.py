@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from assistant.db import OutboxMessage, session_scope
@@ -12,7 +10,8 @@ from assistant.services.outbox import enqueue
 from assistant.settings import Settings
 from assistant.worker import start_workers
 from assistant.worker.outbox import OutboxWorker
-from tests.services.fake_twilio import FakeTwilio
+from bench.sim.twilio_api import TwilioApi
+from tests.utils.waiting import await_until
 
 
 def _queue(settings: Settings, *items: tuple[str, str]) -> list[int]:
@@ -29,7 +28,7 @@ def _rows(settings: Settings) -> list[OutboxMessage]:
 
 
 async def test_sms_and_call_are_sent_with_idempotency_keys(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     ids = _queue(settings, ("sms", "有紧急情况"), ("call", "请尽快处理"))
     await OutboxWorker(settings, TwilioSender(settings)).run(burst=True)
@@ -47,7 +46,7 @@ async def test_sms_and_call_are_sent_with_idempotency_keys(
 
 
 async def test_fails_twice_then_succeeds(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     _queue(settings, ("sms", "提醒"))
     fake_twilio.fail_next = 2
@@ -59,7 +58,7 @@ async def test_fails_twice_then_succeeds(
 
 
 async def test_bounded_retries_end_failed(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     settings = settings.model_copy(update={"outbox_max_attempts": 2})
     _queue(settings, ("sms", "提醒"))
@@ -70,7 +69,7 @@ async def test_bounded_retries_end_failed(
 
 
 async def test_backoff_defers_the_retry(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     settings = settings.model_copy(update={"outbox_backoff_s": 60.0})
     _queue(settings, ("sms", "提醒"))
@@ -90,7 +89,7 @@ async def test_without_credentials_marked_not_sent(settings: Settings) -> None:
 
 
 async def test_outbox_survives_a_restart(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     """A row claimed by a process that died is sent by the next one."""
     _queue(settings, ("sms", "第一条"), ("sms", "第二条"))
@@ -107,14 +106,11 @@ async def test_outbox_survives_a_restart(
 
 
 async def test_start_and_stop_workers(
-    settings: Settings, fake_twilio: FakeTwilio
+    settings: Settings, fake_twilio: TwilioApi
 ) -> None:
     handle = start_workers(settings)
     _queue(settings, ("call", "测试"))
-    for _ in range(200):
-        if fake_twilio.requests:
-            break
-        await asyncio.sleep(0.02)
+    await await_until(lambda: fake_twilio.requests)
     await handle.stop()
     assert all(task.done() for task in handle.tasks)
     assert _rows(settings)[0].status == "sent"

@@ -4,16 +4,16 @@ Korean model standing in for a Chinese one (the mechanics are what is checked)."
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from assistant.db import Emergency, OutboxMessage, PhoneCall, session_scope
+from bench.sim.caller import TwilioMediaClient
+from bench.sim.hotline import CALLER, DUTY, Hotline, run_hotline
 from connectors.telephone.twilio_auth import call_token
-from tests.telephone.conftest import CALLER, DUTY, Hotline, run_hotline
-from tests.telephone.media_client import TwilioMediaClient
+from tests.utils.waiting import await_until
 from voice.audio import resample
 from voice.tts import TtsEngine
 
@@ -52,8 +52,7 @@ def client(
         "call_sid": sid,
         "token": token if token is not None else call_token(line.settings, sid),
     }
-    url = line.base.replace("http://", "ws://") + "/twilio/stream"
-    return TwilioMediaClient(url, call_sid=sid, params=params, **kw)  # type: ignore[arg-type]
+    return TwilioMediaClient(line.stream_url, call_sid=sid, params=params, **kw)  # type: ignore[arg-type]
 
 
 def call_row(line: Hotline, sid: str) -> PhoneCall | None:
@@ -62,12 +61,13 @@ def call_row(line: Hotline, sid: str) -> PhoneCall | None:
 
 
 async def ended(line: Hotline, sid: str) -> dict[str, object]:
-    for _ in range(200):
-        for stats in line.services.history:
-            if stats["call_sid"] == sid:
-                return stats
-        await asyncio.sleep(0.05)
-    raise AssertionError("call did not end")
+    """The call's figures, once the app has closed the call."""
+
+    def stats() -> dict[str, object] | None:
+        return next((s for s in line.services.history if s["call_sid"] == sid), None)
+
+    found: dict[str, object] = await await_until(stats, what=f"end of call {sid}")
+    return found
 
 
 async def test_greeting_streams_paced_ulaw_frames_then_a_mark(line: Hotline) -> None:
@@ -78,7 +78,9 @@ async def test_greeting_streams_paced_ulaw_frames_then_a_mark(line: Hotline) -> 
         assert len(frames) > 100 and all(len(f) == 160 for f in frames)
         span = twilio.got.media[-1][0] - twilio.got.media[0][0]
         expected = len(frames) * 0.02 / line.settings.phone_playback_speed
-        assert expected * 0.7 < span < expected * 1.5 + 0.2  # paced, not dumped
+        # paced, not dumped: a lower bound only (a busy machine is slower, never
+        # faster); how late frames leave is a figure of ``make bench``
+        assert span > expected * 0.7
         await twilio.stop()
     stats = await ended(line, twilio.call_sid)
     assert stats["tasks_left"] == 0
@@ -98,12 +100,10 @@ async def test_keypad_2_records_emergency_at_once_and_answers(line: Hotline) -> 
     async with client(line) as twilio:
         await twilio.start()
         await twilio.wait(lambda: len(twilio.got.media) > 20)
-        pressed = await twilio.dtmf("2")
+        await twilio.dtmf("2")
         await twilio.wait(lambda: bool(twilio.got.clears))  # greeting cut short
         before = len(twilio.got.media)
         await twilio.wait(lambda: len(twilio.got.media) > before + 10)
-        first_frame = next(t for t, _ in twilio.got.media[before:])
-        assert first_frame - pressed < 1.5
         with session_scope(line.settings.effective_database_url) as session:
             rows = session.query(Emergency).filter_by(user_id=twilio.call_sid).all()
             assert len(rows) == 1
@@ -182,12 +182,11 @@ async def test_keypad_0_transfers_with_dial(line: Hotline) -> None:
     assert f'<Dial callerId="+8610000000">{DUTY}</Dial>' in update["form"]["Twiml"]
     assert "/twilio/audio/" in update["form"]["Twiml"]
     await ended(line, twilio.call_sid)
-    for _ in range(100):  # recorded by the same job that updated the call
-        row = call_row(line, twilio.call_sid)
-        if row is not None and row.transferred_to:
-            break
-        await asyncio.sleep(0.05)
-    assert row is not None and row.transferred_to == DUTY
+    # recorded by the same job that updated the call
+    row = await await_until(
+        lambda: (r := call_row(line, twilio.call_sid)) and r.transferred_to and r
+    )
+    assert row.transferred_to == DUTY
 
 
 async def test_garbage_wrong_rate_and_hangup_mid_reply_leave_nothing_running(
@@ -236,9 +235,6 @@ async def test_dialogue_down_is_apologised_for(line: Hotline) -> None:
             await twilio.start()
             await twilio.dtmf("1")
             await twilio.wait_marks(1)
-            start = time.perf_counter()
-            await twilio.wait(lambda: len(twilio.got.marks) >= 1)
-            assert time.perf_counter() - start < 5
             await twilio.stop()
     finally:
         line.rasa.fail = False
@@ -268,8 +264,4 @@ async def test_reply_voice_settings_and_handoff_from_the_dialogue(
     tts = line.services.tts
     slow = tts.params(elder=True, overrides={"rate": 120})
     path = tts.wav_path(tts.key("好的，帮您找工作人员。", slow))
-    for _ in range(100):  # the reply is spoken while the transfer goes out
-        if path.is_file():
-            break
-        await asyncio.sleep(0.05)
-    assert path.is_file()
+    await await_until(path.is_file)  # the reply is spoken while the transfer goes out

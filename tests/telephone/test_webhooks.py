@@ -18,9 +18,9 @@ from assistant.db import (
     session_scope,
 )
 from assistant.settings import Settings
+from bench.sim.hotline import AUTH_TOKEN, CALLER, DUTY, Hotline, run_hotline
 from connectors.telephone import prompts
 from connectors.telephone.twilio_auth import call_token
-from tests.telephone.conftest import AUTH_TOKEN, CALLER, DUTY, Hotline, run_hotline
 from voice.audio import read_wav
 
 _n = iter(range(10**6))

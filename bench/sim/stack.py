@@ -1,4 +1,4 @@
-"""A real running stack for integration tests: Rasa server + app, on free loopback ports."""
+"""A real running stack: Rasa server + app on free loopback ports (tests and bench)."""
 
 from __future__ import annotations
 
