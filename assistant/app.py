@@ -11,10 +11,10 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from assistant import actions_webhook, health
 from assistant.db import upgrade_database
+from assistant.deployment import check_deployment
 from assistant.health import knowledge_status
 from assistant.settings import Settings, get_settings
 from assistant.worker import start_workers
@@ -26,6 +26,7 @@ from connectors.staff import emergencies as staff_emergencies
 from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
 from connectors.staff import search as staff_search
+from connectors.staff.origin import SameOriginGuard
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +63,10 @@ def _preload_knowledge() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (the environment's settings by default)."""
     settings = settings or get_settings()
-    settings.check_production()
+    check_deployment(settings)
     app = FastAPI(title="长者服务助手", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.session_secret,
-        session_cookie="staff_session",
-        same_site="strict",
-        https_only=settings.public_url.startswith("https"),
-    )
+    app.add_middleware(SameOriginGuard, public_url=settings.public_url)
 
     @app.middleware("http")
     async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]

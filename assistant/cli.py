@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from assistant import staff_cli
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true")
     sub.add_parser("settings-doc", help="print the settings table for the README")
+    staff_cli.add_parser(sub)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -53,4 +55,6 @@ def main(argv: list[str] | None = None) -> int:
         print(ensure_model(settings, force=args.force))
     elif args.command == "settings-doc":
         print(settings_table())
+    elif args.command == "staff":
+        return staff_cli.run(args, settings)
     return 0

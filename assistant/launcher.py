@@ -1,23 +1,41 @@
 """``make run``: train if needed, start Rasa and the app, watch them, stop them cleanly.
 
-Both processes listen on loopback. A process that dies is reported and
-restarted (with a growing pause, so a crash loop cannot spin the CPU).
+Before anything starts, the settings are checked (``assistant.deployment``) and
+the ports must be free (``assistant.ports``): a problem is reported plainly and
+nothing is started. From then on SIGINT or SIGTERM, at any moment (migration,
+training, the health wait, running), stops every child that was started: the
+signal handler raises ``StopRequested`` in the main thread and a ``finally``
+stops the children. A process that dies while running is reported and restarted
+(with a growing pause, so a crash loop cannot spin the CPU).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from assistant.db import upgrade_database
+from assistant.deployment import DeploymentError, check_deployment
+from assistant.ports import port_problems
+from assistant.process_signals import (
+    STOP_SIGNALS,
+    StopRequested,
+    child_setup,
+    resolve_prctl,
+    signals_held,
+    stop_on_signals,
+    suppress_lookup,
+)
 from assistant.rasa_project import ensure_model, rasa_run_command, write_endpoints
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -35,21 +53,35 @@ class ManagedProcess:
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
+    health_timeout_s: float = 120.0
+    die_with_parent: bool = False  # the starting thread must outlive the child
     proc: subprocess.Popen[bytes] | None = None
     restarts: int = 0
 
     def start(self) -> None:
         stdout = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            self.command,
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **self.env},
-            stdout=stdout,
-            stderr=subprocess.STDOUT if stdout else None,
-            start_new_session=True,  # Ctrl-C reaches us, and we stop children in order
-        )
-        if stdout:
-            stdout.close()
+        resolve_prctl()  # resolved before fork: the child only calls it
+        try:
+            with signals_held():
+                self.proc = subprocess.Popen(
+                    self.command,
+                    cwd=PROJECT_ROOT,
+                    env={**os.environ, **self.env},
+                    stdout=stdout,
+                    stderr=subprocess.STDOUT if stdout else None,
+                    # Own process group: Ctrl-C reaches only us, and we stop the
+                    # children in order, each with its whole group.
+                    start_new_session=True,
+                    preexec_fn=functools.partial(child_setup, self.die_with_parent),
+                )
+        finally:
+            if stdout:
+                stdout.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's pid (also its process group id), once started."""
+        return self.proc.pid if self.proc is not None else None
 
     def healthy(self) -> bool:
         try:
@@ -71,14 +103,20 @@ class ManagedProcess:
         raise TimeoutError(f"{self.name} not healthy after {timeout_s:.0f} s")
 
     def stop(self, grace_s: float = 15.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """SIGTERM the child's whole process group; SIGKILL it after ``grace_s``."""
+        if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(grace_s)
-        except subprocess.TimeoutExpired:
+        if self.proc.poll() is None:
+            with suppress_lookup():
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                pass
+        # The group may outlive its leader (a grandchild): make sure it is gone.
+        with suppress_lookup():
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        self.proc.wait()
 
 
 def build_processes(
@@ -98,6 +136,7 @@ def build_processes(
             settings, model=model, endpoints=endpoints, port=settings.rasa_port
         ),
         health_url=f"{rasa_url}/",
+        health_timeout_s=300.0,
         log_path=log_dir / "rasa.log" if log_dir else None,
     )
     app = ManagedProcess(
@@ -124,25 +163,11 @@ def build_processes(
 
 
 def supervise(
-    processes: list[ManagedProcess],
-    *,
-    stop_after_s: float | None = None,
-    handle_signals: bool = True,
+    processes: list[ManagedProcess], *, stop_after_s: float | None = None
 ) -> None:
-    """Restart any process that dies until SIGINT/SIGTERM (or ``stop_after_s``)."""
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    if handle_signals:
-        signal.signal(signal.SIGINT, _stop)
-        signal.signal(signal.SIGTERM, _stop)
+    """Restart any process that dies, until a stop signal (or ``stop_after_s``)."""
     started = time.monotonic()
-    while not stopping:
-        if stop_after_s is not None and time.monotonic() - started > stop_after_s:
-            break
+    while stop_after_s is None or time.monotonic() - started <= stop_after_s:
         for process in processes:
             assert process.proc is not None
             code = process.proc.poll()
@@ -157,28 +182,69 @@ def supervise(
             process.restarts += 1
             process.start()
         time.sleep(1.0)
-    print("stopping ...", flush=True)
+
+
+def stop_all(processes: list[ManagedProcess]) -> None:
+    """Stop the children in reverse start order; further stop signals are ignored."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     for process in reversed(processes):
         process.stop()
 
 
-def run(settings: Settings) -> None:
-    """Everything ``make run`` does after the venvs exist."""
-    upgrade_database(settings.effective_database_url)
-    model = ensure_model(settings)
-    log_dir = settings.var_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    processes = build_processes(settings, model=model, log_dir=log_dir)
+def serve(
+    prepare: Callable[[], list[ManagedProcess]],
+    *,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
+    """Prepare, start the processes, wait until healthy, supervise; the exit code.
+
+    ``prepare`` (migrate, train, build the commands) already runs under the stop
+    signals. Whatever happens, every started child is stopped before this
+    returns: 0 after a stop once running, 128+signal when stopped during
+    start-up, 1 when start-up failed.
+    """
+    processes: list[ManagedProcess] = []
+    ready = False
+    with stop_on_signals():
+        try:
+            processes = prepare()
+            for process in processes:
+                process.start()
+                print(f">> started {process.name} (pid {process.pid})", flush=True)
+            for process in reversed(processes):  # the app first: it is quicker
+                process.wait_healthy(process.health_timeout_s)
+            ready = True
+            if on_ready is not None:
+                on_ready()
+            supervise(processes)
+            return 0
+        except StopRequested as stop:
+            print("stopping ...", flush=True)
+            return 0 if ready else 128 + stop.signum
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"!! start-up failed: {exc}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            stop_all(processes)
+
+
+def preflight(settings: Settings) -> None:
+    """Refuse to start, plainly, on unsafe settings or taken ports (nothing started)."""
     try:
-        for process in processes:
-            process.start()
-        processes[1].wait_healthy(120)
-        processes[0].wait_healthy(300)
-    except (RuntimeError, TimeoutError) as exc:
-        print(f"!! start-up failed: {exc}; see {log_dir}", file=sys.stderr)
-        for process in reversed(processes):
-            process.stop()
-        raise SystemExit(1) from exc
+        check_deployment(settings)
+    except DeploymentError as exc:
+        print(f"!! {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    problems = port_problems(settings)
+    if problems:
+        print("!! cannot start, nothing was started:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def _banner(settings: Settings, log_dir: Path) -> None:
     base = f"http://127.0.0.1:{settings.app_port}"
     print(
         "\n长者服务助手 is running:\n"
@@ -191,4 +257,27 @@ def run(settings: Settings) -> None:
         "Press Ctrl-C to stop.\n",
         flush=True,
     )
-    supervise(processes)
+
+
+def run(settings: Settings) -> None:
+    """Everything ``make run`` does after the venvs exist."""
+    preflight(settings)
+    log_dir = settings.var_dir / "logs"
+
+    def prepare() -> list[ManagedProcess]:
+        upgrade_database(settings.effective_database_url)
+        model = ensure_model(settings)  # a stop signal here kills ``rasa train``
+        log_dir.mkdir(parents=True, exist_ok=True)
+        processes = build_processes(settings, model=model, log_dir=log_dir)
+        for process in processes:
+            process.die_with_parent = True
+        return processes
+
+    try:
+        code = serve(prepare, on_ready=functools.partial(_banner, settings, log_dir))
+    except StopRequested as stop:  # in the instant before serve's own handling
+        code = 128 + stop.signum
+    if code == 1:
+        print(f"!! see the logs in {log_dir}", file=sys.stderr)
+    if code:
+        raise SystemExit(code)

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
 
     # --- core -----------------------------------------------------------------
     environment: Literal["local", "test", "production"] = Field(
-        "local", description="Deployment kind; production refuses placeholder secrets."
+        "local",
+        description="Deployment kind; production also needs a duty roster and Twilio "
+        "credentials (see assistant/deployment.py).",
     )
     var_dir: Path = Field(
         PROJECT_ROOT / "var",
@@ -41,7 +43,11 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Base URL that browsers and Twilio reach; Twilio signatures are checked against it.",
     )
-    app_host: str = Field("127.0.0.1", description="Address the app listens on.")
+    app_host: str = Field(
+        "127.0.0.1",
+        description="Address the app listens on; beyond loopback, placeholder secrets and "
+        "plain staff passwords are refused.",
+    )
     app_port: int = Field(8000, description="Port the app listens on.")
     log_level: str = Field("INFO", description="Python logging level.")
 
@@ -52,7 +58,8 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, description="Port the launcher starts Rasa on.")
     rasa_token: str = Field(
         "local-rasa-token",
-        description="Token for Rasa's HTTP API (--auth-token); change it in production.",
+        description="Token for Rasa's HTTP API (--auth-token); refused while it is the default "
+        "in production or when the app is reachable beyond loopback.",
     )
     rasa_timeout_s: float = Field(
         20.0, description="Seconds to wait for Rasa to answer one chat turn."
@@ -88,12 +95,30 @@ class Settings(BaseSettings):
     )
     staff_users: dict[str, str] = Field(
         default_factory=dict,
-        description='Staff console logins as JSON {"name": "password"}; '
-        "empty allows no staff login.",
+        description='Staff console logins as JSON {"name": "<argon2 hash>"}; make a hash with '
+        "`python -m assistant staff hash`. Plain passwords are refused in production or when "
+        "the app is reachable beyond loopback (local use only, with a warning). Accounts "
+        "can also live in the database: `python -m assistant staff add NAME`.",
     )
     session_secret: str = Field(
         "change-me-local-session-secret",
-        description="Secret that signs staff login cookies; production refuses the default.",
+        description="Secret that signs staff login cookies; refused while it is the default "
+        "(or under 16 characters) in production or when the app is reachable beyond loopback.",
+    )
+    staff_session_idle_minutes: float = Field(
+        60.0,
+        description="A staff session unused this long ends (every staff request keeps it alive).",
+    )
+    staff_session_max_hours: float = Field(
+        12.0, description="A staff session ends this long after login, used or not."
+    )
+    staff_lockout_failures: int = Field(
+        5,
+        description="Failed staff logins from one address for one name before a lockout.",
+    )
+    staff_lockout_minutes: float = Field(
+        15.0,
+        description="How long a staff name is locked for the address that failed too often.",
     )
 
     # --- Twilio -----------------------------------------------------------------
@@ -293,17 +318,6 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The database URL, defaulting to SQLite under ``var_dir``."""
         return self.database_url or f"sqlite:///{self.var_dir / 'assistant.db'}"
-
-    def check_production(self) -> None:
-        """Refuse placeholder secrets outside local and test use."""
-        if self.environment != "production":
-            return
-        if self.session_secret.startswith("change-me") or self.rasa_token.startswith(
-            "local-"
-        ):
-            raise ValueError(
-                "ASSISTANT_SESSION_SECRET and ASSISTANT_RASA_TOKEN must be set in production"
-            )
 
 
 @functools.cache

@@ -222,3 +222,35 @@ class Broadcast(TimestampMixin, Base):
     scheduled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class StaffUser(TimestampMixin, Base):
+    """A staff console account kept in the database (``python -m assistant staff``)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, never plaintext
+
+
+class StaffSession(Base):
+    """A staff login. The cookie carries a random id; only its SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_name: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffLoginFailure(Base):
+    """One failed staff login for a name from an address; the lockout counts these."""
+
+    __tablename__ = "staff_login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_name: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from assistant.launcher import ManagedProcess, build_processes
+from assistant.services.staff_accounts import hash_password
 from assistant.settings import Settings
 
 STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
@@ -47,7 +48,10 @@ class Stack:
 
     def staff_client(self) -> httpx.Client:
         """An HTTP client logged in to the staff console."""
-        client = httpx.Client(base_url=self.app_url, timeout=30)
+        # The console page sends its own Origin; state-changing staff calls need it.
+        client = httpx.Client(
+            base_url=self.app_url, headers={"Origin": self.app_url}, timeout=30
+        )
         login = client.post(
             "/api/staff/login",
             json={"username": STAFF_USER, "password": STAFF_PASSWORD},
@@ -81,7 +85,9 @@ def start_stack(
         "ASSISTANT_APP_PORT": str(app_port),
         "ASSISTANT_RASA_PORT": str(rasa_port),
         "ASSISTANT_RASA_LOCK_STORE_URL": lock_store_url,
-        "ASSISTANT_STAFF_USERS": json.dumps({STAFF_USER: STAFF_PASSWORD}),
+        "ASSISTANT_STAFF_USERS": json.dumps(
+            {STAFF_USER: hash_password(STAFF_PASSWORD)}
+        ),
         "HF_HUB_OFFLINE": "1",
         **(extra_env or {}),
     }

@@ -16,6 +16,7 @@ from assistant.app import create_app
 from assistant.db import Emergency, OutboxMessage, session_scope
 from assistant.settings import Settings
 from bench.sim.stack import free_port
+from tests.utils.staff import TEST_ORIGIN
 
 
 @pytest.fixture()
@@ -134,5 +135,9 @@ def test_health_reports_every_component(client: TestClient) -> None:
 
 def test_staff_routes_need_login(client: TestClient) -> None:
     assert client.get("/api/staff/me").status_code == 401
-    refused = client.post("/api/staff/login", json={"username": "x", "password": "y"})
+    refused = client.post(
+        "/api/staff/login",
+        json={"username": "x", "password": "y"},
+        headers=TEST_ORIGIN,
+    )
     assert refused.status_code == 401

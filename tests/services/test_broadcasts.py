@@ -17,6 +17,7 @@ from assistant.services import alerts, broadcasts
 from assistant.settings import Settings
 from assistant.worker.outbox import OutboxWorker
 from bench.sim.twilio_api import TwilioApi
+from tests.utils.staff import same_origin_client, staff_users
 
 
 def subscribe_three(db_url: str) -> None:
@@ -103,9 +104,9 @@ def test_worker_sends_sms_but_leaves_chat_rows_for_the_page(
 @pytest.fixture()
 def client(settings: Settings) -> Iterator[TestClient]:
     settings = settings.model_copy(
-        update={"staff_users": {"tester": "pw"}, "run_workers": False}
+        update={"staff_users": staff_users("tester", "pw"), "run_workers": False}
     )
-    with TestClient(create_app(settings)) as test_client:
+    with same_origin_client(create_app(settings)) as test_client:
         yield test_client
 
 

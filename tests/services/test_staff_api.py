@@ -12,14 +12,15 @@ from assistant.app import create_app
 from assistant.db import OutboxMessage, session_scope
 from assistant.services import emergencies
 from assistant.settings import Settings
+from tests.utils.staff import same_origin_client, staff_users
 
 
 @pytest.fixture()
 def client(settings: Settings) -> Iterator[TestClient]:
     settings = settings.model_copy(
-        update={"staff_users": {"tester": "pw"}, "run_workers": False}
+        update={"staff_users": staff_users("tester", "pw"), "run_workers": False}
     )
-    with TestClient(create_app(settings)) as test_client:
+    with same_origin_client(create_app(settings)) as test_client:
         yield test_client
 
 

@@ -1,0 +1,43 @@
+"""Staff logins for tests: a hashed test account and same-origin test clients."""
+
+from __future__ import annotations
+
+import functools
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.services.staff_accounts import hash_password
+
+STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
+# TestClient talks to http://testserver; state-changing staff requests need an
+# Origin of the app's own host (connectors.staff.origin), as a browser sends.
+TEST_ORIGIN = {"Origin": "http://testserver"}
+
+
+@functools.cache
+def staff_password_hash(password: str = STAFF_PASSWORD) -> str:
+    """The argon2 hash of a test password (hashed once per run: ~0.1 s each)."""
+    return hash_password(password)
+
+
+def staff_users(
+    user: str = STAFF_USER, password: str = STAFF_PASSWORD
+) -> dict[str, str]:
+    """``ASSISTANT_STAFF_USERS`` with one hashed account."""
+    return {user: staff_password_hash(password)}
+
+
+def same_origin_client(app: FastAPI, **kwargs: object) -> TestClient:
+    """A TestClient that sends the app's own Origin, as the console page does."""
+    return TestClient(app, headers=dict(TEST_ORIGIN), **kwargs)  # type: ignore[arg-type]
+
+
+def login(
+    client: TestClient, user: str = STAFF_USER, password: str = STAFF_PASSWORD
+) -> None:
+    """Log ``client`` in; the session cookie stays in the client."""
+    response = client.post(
+        "/api/staff/login", json={"username": user, "password": password}
+    )
+    assert response.status_code == 200, response.text
