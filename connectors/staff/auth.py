@@ -18,7 +18,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from itsdangerous import BadSignature, Signer
 from pydantic import BaseModel, Field
 
-from assistant.deps import SessionDep, SettingsDep
+from assistant.db import session_scope
+from assistant.deps import SessionDep, SettingsDep, get_app_settings
 from assistant.services import staff_accounts, staff_sessions
 from assistant.settings import Settings
 
@@ -56,14 +57,22 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def require_staff(request: Request, settings: SettingsDep, db: SessionDep) -> str:
-    """The logged-in staff member's name, or 401."""
+def require_staff(request: Request) -> str:
+    """The logged-in staff member's name, or 401.
+
+    It opens its own short database session, so the session check (and the
+    idle-time touch) is settled before the route runs, whatever the route does.
+    """
+    if not request.cookies.get(COOKIE):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=NOT_LOGGED_IN)
+    settings = get_app_settings(request)
     token = _session_token(request, settings)
-    name = staff_sessions.session_staff(db, settings, token) if token else None
+    name = None
+    if token:
+        with session_scope(settings.effective_database_url) as db:
+            name = staff_sessions.session_staff(db, settings, token)
     if name is None:
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED, detail=NOT_LOGGED_IN
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=NOT_LOGGED_IN)
     return name
 
 
