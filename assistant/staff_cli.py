@@ -67,7 +67,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.staff_command == "remove":
             if not staff_accounts.remove_user(session, name=args.name):
-                print(f"no database account named {args.name!r}", file=sys.stderr)
+                where = (
+                    "it is defined in ASSISTANT_STAFF_USERS: remove it there and "
+                    "restart the app"
+                    if staff_accounts.in_settings(
+                        settings, staff_accounts.normalise_name(args.name)
+                    )
+                    else "no database account has that name"
+                )
+                print(f"!! {args.name!r} not removed: {where}", file=sys.stderr)
                 return 1
             print(f"removed {args.name!r}; their sessions have ended")
             return 0

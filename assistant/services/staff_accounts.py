@@ -128,9 +128,14 @@ def check_password(
     return True
 
 
+def in_settings(settings: Settings, name: str) -> bool:
+    """Whether ``ASSISTANT_STAFF_USERS`` defines ``name`` (normalised)."""
+    return any(normalise_name(n) == name for n in settings.staff_users)
+
+
 def staff_exists(session: Session, settings: Settings, name: str) -> bool:
     """Whether ``name`` is still a staff member (settings or database)."""
-    if any(normalise_name(n) == name for n in settings.staff_users):
+    if in_settings(settings, name):
         return True
     found = session.scalars(select(StaffUser.id).where(StaffUser.name == name))
     return found.first() is not None
@@ -151,7 +156,7 @@ def add_user(
     name = normalise_name(name)
     if not name or len(name) > MAX_NAME_CHARS:
         raise StaffAccountError(f"a staff name has 1 to {MAX_NAME_CHARS} characters")
-    if any(normalise_name(n) == name for n in settings.staff_users):
+    if in_settings(settings, name):
         raise StaffAccountError(
             f"{name!r} is defined in ASSISTANT_STAFF_USERS; change it there"
         )

@@ -141,6 +141,29 @@ def test_a_stop_signal_during_the_health_wait_leaves_no_child(
     )
 
 
+def test_children_die_with_a_killed_launcher(tmp_path: Path) -> None:
+    """Even SIGKILL, which no handler sees, leaves no child server behind."""
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, SLOW_SERVER, str(tmp_path), str(free_port())],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pid_files = [tmp_path / "rasa.pids", tmp_path / "app.pids"]
+    try:
+        wait_until(lambda: all(p.exists() for p in pid_files), 60, "children started")
+    finally:
+        launcher.kill()
+        launcher.wait(30)
+    pairs = [[int(pid) for pid in p.read_text().split()] for p in pid_files]
+    try:
+        wait_until(lambda: all(gone(child) for child, _ in pairs), 30, "children gone")
+    finally:  # grandchildren are out of reach of the parent-death signal
+        for pid in (pid for pair in pairs for pid in pair):
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_a_stop_signal_during_training_stops_rasa_train(tmp_path: Path) -> None:
     """``make run`` on a fresh var/: Ctrl-C while the Rasa model trains leaves nothing."""
     launcher = subprocess.Popen(
@@ -162,14 +185,15 @@ def test_a_stop_signal_during_training_stops_rasa_train(tmp_path: Path) -> None:
                     continue
             return None
 
-        training = wait_until(trainer, 120, "rasa train started")
+        wait_until(trainer, 120, "rasa train started")
+        started = psutil.Process(launcher.pid).children(recursive=True)
         launcher.send_signal(signal.SIGINT)
         output, _ = launcher.communicate(timeout=60)
     finally:
         if launcher.poll() is None:
             launcher.kill()
     assert launcher.returncode == 128 + signal.SIGINT, output
-    wait_until(lambda: gone(training.pid), 30, "rasa train gone")
+    wait_until(lambda: all(gone(p.pid) for p in started), 30, "training stopped")
 
 
 def _fresh_env(tmp_path: Path, **ports: int) -> dict[str, str]:

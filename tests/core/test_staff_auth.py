@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +19,13 @@ from sqlalchemy import update
 from assistant.app import create_app
 from assistant.db import StaffSession, session_scope, upgrade_database, utcnow
 from assistant.services import staff_accounts, staff_sessions
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
 from bench.sim.stack import free_port
 from tests.utils.staff import (
     STAFF_PASSWORD,
     STAFF_USER,
     login,
+    run_staff_cli,
     same_origin_client,
     staff_users,
 )
@@ -148,19 +147,11 @@ def test_logout_ends_the_session_on_the_server(
 def _cli(
     settings: Settings, *args: str, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ASSISTANT_DATABASE_URL": settings.effective_database_url,
-        "ASSISTANT_VAR_DIR": str(settings.var_dir),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", "staff", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=120,
+    return run_staff_cli(
+        *args,
+        database_url=settings.effective_database_url,
+        var_dir=settings.var_dir,
+        stdin=stdin,
     )
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,26 +12,16 @@ from sqlalchemy import select
 from assistant.app import create_app
 from assistant.db import StaffUser, session_scope
 from assistant.services import staff_accounts
-from assistant.settings import PROJECT_ROOT, Settings
-from tests.utils.staff import login, same_origin_client
+from assistant.settings import Settings
+from tests.utils.staff import login, run_staff_cli, same_origin_client
 
 
 def staff_cli(
     tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", "staff", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            "ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "ASSISTANT_VAR_DIR": str(tmp_path),
-            **(env or {}),
-        },
-        timeout=120,
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    return run_staff_cli(
+        *args, database_url=url, var_dir=tmp_path, stdin=stdin, env=env
     )
 
 
@@ -91,6 +79,9 @@ def test_add_list_replace_and_remove_database_accounts(tmp_path: Path) -> None:
     assert staff_cli(tmp_path, "remove", "王芳").returncode == 0
     missing = staff_cli(tmp_path, "remove", "王芳")
     assert missing.returncode == 1 and "no database account" in missing.stderr
+    env = {"ASSISTANT_STAFF_USERS": json.dumps({"王芳": "$argon2id$placeholder"})}
+    in_settings = staff_cli(tmp_path, "remove", "王芳", env=env)
+    assert in_settings.returncode == 1 and "ASSISTANT_STAFF_USERS" in in_settings.stderr
     assert staff_cli(tmp_path, "list").stdout.split() == []
 
 

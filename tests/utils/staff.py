@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.services.staff_accounts import hash_password
+from assistant.settings import PROJECT_ROOT
 
 STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
 # TestClient talks to http://testserver; state-changing staff requests need an
@@ -41,3 +46,27 @@ def login(
         "/api/staff/login", json={"username": user, "password": password}
     )
     assert response.status_code == 200, response.text
+
+
+def run_staff_cli(
+    *args: str,
+    database_url: str,
+    var_dir: Path,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m assistant staff ARGS`` as an operator runs it, on a test database."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "staff", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "ASSISTANT_DATABASE_URL": database_url,
+            "ASSISTANT_VAR_DIR": str(var_dir),
+            **(env or {}),
+        },
+        timeout=120,
+    )
