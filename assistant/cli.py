@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces each of its plugins at INFO on import: noise for a CLI.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if args.command == "run":
         from assistant.launcher import run
 
