@@ -21,6 +21,7 @@ from assistant.db import StaffSession, session_scope, upgrade_database, utcnow
 from assistant.services import staff_accounts, staff_sessions
 from assistant.settings import Settings
 from bench.sim.stack import free_port
+from tests.utils.services import fresh_postgres_database
 from tests.utils.staff import (
     STAFF_PASSWORD,
     STAFF_USER,
@@ -258,3 +259,41 @@ def test_a_plain_unicode_password_in_local_settings_is_hashed_not_compared(
         )
         assert wrong.status_code == 401
         login(client, "赵", "密码x")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_settings(
+    request: pytest.FixtureRequest, settings: Settings
+) -> Iterator[Settings]:
+    """The test settings on SQLite, then on a throw-away PostgreSQL database."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    with fresh_postgres_database() as url:
+        upgrade_database(url)
+        yield settings.model_copy(update={"database_url": url})
+
+
+def test_sessions_and_lockout_behave_alike_on_sqlite_and_postgresql(
+    any_db_settings: Settings,
+) -> None:
+    settings, now = any_db_settings, utcnow()
+    idle = dt.timedelta(minutes=settings.staff_session_idle_minutes)
+    with session_scope(settings.effective_database_url) as db:
+        token = staff_sessions.create_session(db, settings, name=STAFF_USER, now=now)
+    with session_scope(settings.effective_database_url) as db:
+        later = now + idle / 2
+        assert (
+            staff_sessions.session_staff(db, settings, token, now=later) == STAFF_USER
+        )
+        too_late = later + idle
+        assert staff_sessions.session_staff(db, settings, token, now=too_late) is None
+        token = staff_sessions.create_session(db, settings, name=STAFF_USER, now=now)
+        staff_sessions.end_session(db, token)
+        assert staff_sessions.session_staff(db, settings, token, now=now) is None
+        key = {"name": STAFF_USER, "ip": "192.0.2.1"}
+        for _ in range(settings.staff_lockout_failures):
+            staff_sessions.record_failure(db, settings, **key, now=now)
+        assert staff_sessions.lockout_remaining(db, settings, **key, now=now)
+        staff_sessions.clear_failures(db, **key)
+        assert staff_sessions.lockout_remaining(db, settings, **key, now=now) is None
