@@ -272,6 +272,35 @@ class Settings(BaseSettings):
         description="Pace of outgoing call audio relative to real time; Twilio expects 1 "
         "(tests and benches raise it to run faster).",
     )
+    phone_db_timeout_s: float = Field(
+        3.0,
+        description="Seconds a call waits for the database; past that (or on a database "
+        "error) the caller hears the 120 advice and is put through to the duty phone.",
+    )
+    phone_rasa_timeout_s: float = Field(
+        8.0,
+        description="Seconds a call waits for the dialogue engine; past that the caller "
+        "hears the 120 advice and is put through (keep under Twilio's 15 s webhook limit).",
+    )
+    phone_dial_timeout_s: int = Field(
+        20,
+        description="Seconds the duty phone rings on a hand-off before the caller is told "
+        "a person will ring back (a call-back is recorded).",
+    )
+    phone_digits_pause_s: float = Field(
+        5.0,
+        description="Pause after the last key that ends a keypad number the dialogue "
+        "asked for (# ends it at once).",
+    )
+    phone_stream_token_ttl_s: int = Field(
+        120,
+        description="Seconds the one-time media-stream token in the TwiML stays valid.",
+    )
+    phone_stream_start_timeout_s: float = Field(
+        10.0,
+        description="Seconds a media-stream socket may wait before its start message; "
+        "then it is closed.",
+    )
 
     # --- knowledge -------------------------------------------------------------------
     knowledge_model: str = Field(

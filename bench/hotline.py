@@ -19,7 +19,7 @@ import numpy as np
 
 from bench.sim.caller import TwilioMediaClient
 from bench.sim.hotline import Hotline, run_hotline
-from connectors.telephone.twilio_auth import call_token
+from connectors.telephone.twilio_auth import stream_params
 from voice.audio import PACED_LEAD, resample
 from voice.tts import TtsEngine
 
@@ -48,11 +48,9 @@ class Bench:
     def client(self) -> TwilioMediaClient:
         self.count += 1
         sid = f"CA{self.count:032d}"
-        params = {
-            "caller": "+8613900000000",
-            "call_sid": sid,
-            "token": call_token(self.line.settings, sid),
-        }
+        params = stream_params(
+            self.line.settings, call_sid=sid, caller="+8613900000000"
+        )
         return TwilioMediaClient(self.line.stream_url, call_sid=sid, params=params)
 
     async def keypress(self, digit: str) -> float:

@@ -175,15 +175,6 @@ class AsrStream:
         s = self.settings
         return s.asr_silence_elder_s if self.elder else s.asr_silence_s
 
-    def set_grammar(self, phrases: list[str] | None) -> None:
-        """Restrict recognition to ``phrases`` (menu answers), or lift it with None."""
-        if self.rec is None:
-            return
-        grammar = (
-            json.dumps([*phrases, "[unk]"], ensure_ascii=False) if phrases else "[]"
-        )
-        self.rec.SetGrammar(grammar)
-
     @property
     def audio_s(self) -> float:
         return self.samples_in / self.rate

@@ -16,6 +16,7 @@ from assistant.db.models import (
     StaffLoginFailure,
     StaffSession,
     StaffUser,
+    UsedStreamToken,
     UserBinding,
     utcnow,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "StaffLoginFailure",
     "StaffSession",
     "StaffUser",
+    "UsedStreamToken",
     "UserBinding",
     "get_engine",
     "get_sessionmaker",

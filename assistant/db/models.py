@@ -210,6 +210,15 @@ class PhoneCall(TimestampMixin, Base):
     events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
+class UsedStreamToken(Base):
+    """A media-stream token that has opened its stream (each opens one only)."""
+
+    __tablename__ = "used_stream_tokens"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class Broadcast(TimestampMixin, Base):
     """An anti-fraud reminder sent to subscribers on a schedule."""
 

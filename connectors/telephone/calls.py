@@ -1,14 +1,17 @@
-"""Database side of a hotline call (blocking; call through ``run_in_executor``)."""
+"""Database side of a hotline call (blocking: run through ``PhoneServices.in_db``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from assistant.db import Elder, PhoneCall, session_scope, utcnow
+from assistant.db import Elder, PhoneCall, UsedStreamToken, session_scope, utcnow
 from assistant.privacy import mask_phone
 from assistant.services import handoff as handoff_service
 from assistant.services.emergencies import alert_emergency, record_emergency
@@ -19,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class CallInfo:
-    """What the connector needs to know about a call."""
+    """The caller as the database knows them."""
 
     call_sid: str
     caller: str
@@ -27,12 +30,18 @@ class CallInfo:
     elder_mode: bool
 
 
-def _call(session: Any, call_sid: str) -> PhoneCall:
+def _call(session: Session, call_sid: str) -> PhoneCall:
     call = session.query(PhoneCall).filter_by(call_sid=call_sid).one_or_none()
     if call is None:
         call = PhoneCall(call_sid=call_sid, events=[])
         session.add(call)
     return call
+
+
+def _elder(session: Session, caller: str) -> Elder | None:
+    if not caller:
+        return None
+    return session.query(Elder).filter_by(phone=caller).one_or_none()
 
 
 def _event(call: PhoneCall, kind: str, **detail: Any) -> None:
@@ -48,11 +57,7 @@ def start_call(
 ) -> CallInfo:
     """Record the call (idempotent) and look the caller up by phone number."""
     with session_scope(settings.effective_database_url) as session:
-        elder = (
-            session.query(Elder).filter_by(phone=caller).one_or_none()
-            if caller
-            else None
-        )
+        elder = _elder(session, caller)
         call = _call(session, call_sid)
         call.caller_phone = caller or None
         call.elder_id = elder.id if elder else None
@@ -72,21 +77,6 @@ def start_call(
     return info
 
 
-def call_info(settings: Settings, *, call_sid: str, caller: str) -> CallInfo:
-    """The call as recorded by ``start_call`` (recorded now if it was not)."""
-    with session_scope(settings.effective_database_url) as session:
-        call = session.query(PhoneCall).filter_by(call_sid=call_sid).one_or_none()
-        if call is not None:
-            elder = session.get(Elder, call.elder_id) if call.elder_id else None
-            return CallInfo(
-                call_sid,
-                call.caller_phone or caller,
-                call.elder_id,
-                elder.elder_mode if elder else True,
-            )
-    return start_call(settings, call_sid=call_sid, caller=caller, mode="gather")
-
-
 def add_event(settings: Settings, *, call_sid: str, kind: str, **detail: Any) -> None:
     """Append one step to the call's timeline."""
     with session_scope(settings.effective_database_url) as session:
@@ -103,45 +93,57 @@ def set_status(
         _event(call, "status", status=status, **detail)
 
 
-def record_transfer(settings: Settings, *, call_sid: str, to: str, ok: bool) -> None:
-    """Note a hand-off (or a failed attempt) on the call."""
+def record_transfer(
+    settings: Settings, *, call_sid: str, to: str, ok: bool, reason: str
+) -> None:
+    """Note a hand-off (or a failed attempt) and why it happened."""
     with session_scope(settings.effective_database_url) as session:
         call = _call(session, call_sid)
         if ok:
             call.transferred_to = to
-        _event(call, "transfer" if ok else "transfer_failed", to=mask_phone(to))
+        kind = "transfer" if ok else "transfer_failed"
+        _event(call, kind, to=mask_phone(to), reason=reason)
 
 
-def request_callback(settings: Settings, *, info: CallInfo, reason: str) -> int:
-    """No duty number to transfer to (or the transfer failed): a person calls back."""
+def request_callback(
+    settings: Settings, *, call_sid: str, caller: str, reason: str
+) -> int:
+    """A person is to call the caller back (no duty phone, or it did not answer)."""
     with session_scope(settings.effective_database_url) as session:
+        elder = _elder(session, caller)
         row = handoff_service.request_callback(
             session,
-            user_id=info.call_sid,
+            user_id=call_sid,
             channel="phone",
-            elder_id=info.elder_id,
-            phone=info.caller or None,
+            elder_id=elder.id if elder else None,
+            phone=caller or None,
             reason=reason,
         )
-        _event(_call(session, info.call_sid), "callback_requested", callback_id=row.id)
+        _event(_call(session, call_sid), "callback_requested", callback_id=row.id)
         return int(row.id)
 
 
-def record_keypad_emergency(settings: Settings, *, info: CallInfo) -> int:
-    """Keypad 2: write the emergency at once, then queue its alerts, exactly as the
-    spoken path (``action_report_emergency``) does."""
+def record_emergency_report(
+    settings: Settings,
+    *,
+    call_sid: str,
+    caller: str,
+    utterance: str,
+    emergency_type: str | None,
+) -> int:
+    """Write the emergency at once, then queue its alerts, exactly as the spoken
+    path (``action_report_emergency``) does."""
     with session_scope(settings.effective_database_url) as session:
-        elder = session.get(Elder, info.elder_id) if info.elder_id else None
         emergency = record_emergency(
             session,
-            user_id=info.call_sid,
+            user_id=call_sid,
             channel="phone",
-            utterance="[按键2 紧急求助]",
-            emergency_type=None,
-            caller_phone=info.caller or None,
-            elder=elder,
+            utterance=utterance,
+            emergency_type=emergency_type,
+            caller_phone=caller or None,
+            elder=_elder(session, caller),
         )
-        _event(_call(session, info.call_sid), "emergency", emergency_id=emergency.id)
+        _event(_call(session, call_sid), "emergency", emergency_id=emergency.id)
         emergency_id = int(emergency.id)
         session.commit()  # the report is safe before anything else happens
         try:
@@ -150,7 +152,26 @@ def record_keypad_emergency(settings: Settings, *, info: CallInfo) -> int:
             logger.error(
                 "emergency %s: queuing alerts failed", emergency_id, exc_info=True
             )
-    logger.warning(
-        "call %s: emergency %s recorded from keypad", info.call_sid, emergency_id
-    )
+    logger.warning("call %s: emergency %s recorded", call_sid, emergency_id)
     return emergency_id
+
+
+def use_stream_token(settings: Settings, *, key: str, expires_at: dt.datetime) -> bool:
+    """Mark a media-stream token used; False when it was used before.
+
+    A row per token in the shared database, so the rule holds across several
+    app workers; rows are dropped a day after their token expired.
+    """
+    with session_scope(settings.effective_database_url) as session:
+        session.execute(
+            delete(UsedStreamToken).where(
+                UsedStreamToken.expires_at < utcnow() - dt.timedelta(days=1)
+            )
+        )
+        session.add(UsedStreamToken(key=key, expires_at=expires_at))
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            return False
+    return True

@@ -1,169 +1,180 @@
-"""Speech fallback: ``<Gather input="speech dtmf" language="zh-CN">`` with our own audio.
+"""Gather mode: ``<Gather input="speech dtmf" language="zh-CN">`` with our own audio.
 
-Used when no Chinese Vosk model is installed (or ``ASSISTANT_PHONE_MODE=gather``):
-Twilio recognises the words and posts them as text to signed webhooks; every
-reply is played from audio we synthesised (``<Play>``), never Twilio's voices.
+Used when no Chinese Vosk model is installed (or ``ASSISTANT_PHONE_MODE=gather``),
+and by every call after a ``<Dial>`` to the duty phone ends: Twilio recognises
+the words and posts them to signed webhooks; every reply is played from audio
+we synthesised (``<Play>``), never Twilio's voices. The call's state rides in
+the action URL, which Twilio signs with the rest of each request, so any app
+worker can take the next turn.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Mapping
 
 import httpx
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from assistant.dialogue import RasaUnavailable, relay
 from connectors.telephone import calls, handoff, prompts
+from connectors.telephone.flow import CallFlow
 from connectors.telephone.services import PhoneServices
+from connectors.telephone.state import CallState
 from connectors.telephone.twilio_auth import public_url
 
 logger = logging.getLogger(__name__)
 
 
-async def gather_twiml(
+class GatherIO:
+    """``CallIO`` that writes one TwiML document per webhook."""
+
+    def __init__(self, services: PhoneServices, state: CallState) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.state = state
+        self.urls: list[str] = []
+        self.digits = False
+        self.final: str | None = None  # a transfer or hang-up replaces the Gather
+
+    async def say(self, text: str) -> None:
+        self.urls.append(await self._audio(text))
+
+    async def listen(self, *, digits: bool = False) -> None:
+        self.digits = digits
+
+    async def transfer(self, *, number: str, announcement: str, reason: str) -> bool:
+        state = self.state
+        self.services.in_db_later(  # the TwiML does not wait for the record
+            lambda: calls.record_transfer(
+                self.settings,
+                call_sid=state.call_sid,
+                to=number,
+                ok=True,
+                reason=reason,
+            )
+        )
+        play = [*self.urls, await self._audio(announcement)]
+        self.final = handoff.dial_twiml(
+            self.settings, state, number=number, plays=play, reason=reason
+        )
+        return True
+
+    async def hang_up(self, text: str) -> None:
+        response = VoiceResponse()
+        for url in [*self.urls, *([await self._audio(text)] if text else [])]:
+            response.play(url)
+        response.hangup()
+        self.final = str(response)
+
+    async def _audio(self, text: str) -> str:
+        return await self.services.audio_url(
+            text, elder=self.state.elder, overrides=self.state.voice
+        )
+
+    def twiml(self) -> str:
+        """What was said, inside a Gather that posts the answer back to us."""
+        if self.final is not None:
+            return self.final
+        s = self.settings
+        action = public_url(s, "/twilio/gather?" + self.state.query())
+        response = VoiceResponse()
+        if self.digits:  # a number the dialogue asked for: ended by # or a pause
+            gather = Gather(
+                input="dtmf speech",
+                language="zh-CN",
+                action=action,
+                method="POST",
+                timeout=int(s.phone_digits_pause_s),
+                finish_on_key="#",
+                action_on_empty_result=True,
+            )
+        else:
+            gather = Gather(
+                input="speech dtmf",
+                language="zh-CN",
+                action=action,
+                method="POST",
+                timeout=s.phone_gather_timeout_s,
+                speech_timeout=s.phone_gather_speech_timeout,
+                num_digits=1,
+                action_on_empty_result=True,
+            )
+        for url in self.urls:
+            gather.play(url)
+        response.append(gather)
+        response.redirect(action, method="POST")  # in case Twilio skips the action
+        return str(response)
+
+
+def _flow(
     services: PhoneServices,
-    *,
-    texts: list[str],
-    elder: bool,
-    n: int = 0,
-    call_sid: str = "",
-) -> str:
-    """Play ``texts`` (our audio) inside a Gather that posts back to ``/twilio/gather``."""
-    s = services.settings
-    action = public_url(s, f"/twilio/gather?n={n}")
-    response = VoiceResponse()
-    gather = Gather(
-        input="speech dtmf",
-        language="zh-CN",
-        action=action,
-        method="POST",
-        timeout=s.phone_gather_timeout_s,
-        speech_timeout=s.phone_gather_speech_timeout,
-        num_digits=1,
-        action_on_empty_result=True,
-    )
-    for text in texts:
-        slower = services.slower(call_sid)
-        gather.play(await services.audio_url(text, elder=elder, overrides=slower))
-    response.append(gather)
-    response.redirect(action, method="POST")  # in case Twilio skips the action
-    return str(response)
+    form: Mapping[str, str],
+    query: Mapping[str, str],
+    http: httpx.AsyncClient | None,
+) -> tuple[CallFlow, GatherIO]:
+    call_sid = form.get("CallSid", "")
+    state = CallState.from_query(call_sid, form.get("From", ""), query)
+    state.last_said = services.last_said.get(call_sid, "")
+    io = GatherIO(services, state)
+    return CallFlow(services, state, io, http=http), io
 
 
-async def first_twiml(services: PhoneServices, *, elder: bool) -> str:
-    """The greeting of a gather-mode call."""
-    return await gather_twiml(
-        services, texts=[prompts.greeting(services.settings)], elder=elder
-    )
+def _done(services: PhoneServices, flow: CallFlow, io: GatherIO) -> str:
+    services.remember(flow.state.call_sid, flow.state.last_said)
+    return io.twiml()
+
+
+async def greeting(services: PhoneServices, state: CallState) -> str:
+    """The first TwiML of a gather-mode call."""
+    io = GatherIO(services, state)
+    flow = CallFlow(services, state, io)
+    await flow.greet()
+    return _done(services, flow, io)
+
+
+async def degraded(services: PhoneServices, state: CallState, reason: str) -> str:
+    """TwiML for a call we cannot serve normally (the database is down)."""
+    io = GatherIO(services, state)
+    flow = CallFlow(services, state, io)
+    await flow.degraded(reason=reason)
+    return _done(services, flow, io)
 
 
 async def handle(
     services: PhoneServices,
-    form: dict[str, str],
+    form: Mapping[str, str],
+    query: Mapping[str, str],
     *,
-    n: int,
     http: httpx.AsyncClient | None = None,
 ) -> str:
-    """One signed Gather result: digits, words, or nothing."""
-    s = services.settings
-    loop = asyncio.get_running_loop()
-    call_sid, caller = form.get("CallSid", ""), form.get("From", "")
-    info = await loop.run_in_executor(
-        None, lambda: calls.call_info(s, call_sid=call_sid, caller=caller)
-    )
-    elder = info.elder_mode
-    digit = form.get("Digits", "")[:1]
+    """One signed Gather result: a key, a keypad number, words, or nothing."""
+    flow, io = _flow(services, form, query, http)
+    digits = form.get("Digits", "").strip().rstrip("#")
     speech = form.get("SpeechResult", "").strip()
-    if digit == "2":
-        await loop.run_in_executor(
-            None, lambda: calls.record_keypad_emergency(s, info=info)
-        )
-        return await _say(services, call_sid, prompts.emergency_recorded(s), elder)
-    if digit == "0":
-        return await _hand_off(services, info)
-    if digit == "*":
-        last = services.last_said.get(call_sid) or prompts.greeting(s)
-        return await _say(services, call_sid, last, elder)
-    if digit == "9":
-        last = services.last_said.get(call_sid, "")
-        services.slow_calls.add(call_sid)
-        return await _say(services, call_sid, prompts.slower() + last, True)
-    if digit in prompts.KEYPAD_UTTERANCES:
-        speech = prompts.KEYPAD_UTTERANCES[digit]
-    elif digit:
-        return await _say(services, call_sid, prompts.KEYPAD_MENU, elder)
-    if not speech:
-        n += 1
-        if n <= s.phone_max_reprompts:
-            text = prompts.REPROMPTS[min(n, len(prompts.REPROMPTS)) - 1]
-        else:
-            text = prompts.offer_person(s)  # keep listening; never hang up
-        return await _say(services, call_sid, text, elder, n=n)
-    return await _turn(services, info, speech, http)
+    if digits and flow.state.expect_digits:
+        await flow.on_digits(digits)
+    elif digits:
+        await flow.on_key(digits[:1])
+    elif speech:
+        await flow.on_speech(speech)
+    else:
+        await flow.on_silence()
+    return _done(services, flow, io)
 
 
-async def _turn(
-    services: PhoneServices,
-    info: calls.CallInfo,
-    speech: str,
-    http: httpx.AsyncClient | None,
+async def dial_ended(
+    services: PhoneServices, form: Mapping[str, str], query: Mapping[str, str]
 ) -> str:
-    """The caller's words through the same dialogue path as ``/api/chat``."""
-    s, call_sid, elder = services.settings, info.call_sid, info.elder_mode
-    metadata = {
-        "channel": "phone",
-        "caller_phone": info.caller,
-        "call_sid": call_sid,
-        "elder_mode": elder,
-    }
-    try:
-        replies = await relay(
-            s,
-            sender_id=call_sid,
-            text=speech,
-            channel="phone",
-            metadata=metadata,
-            client=http,
-        )
-    except RasaUnavailable:
-        return await _say(services, call_sid, prompts.rasa_down(s), elder)
-    text = "".join(r.text.strip() for r in replies if r.text.strip())
-    if any(r.custom.get("handoff") for r in replies):
-        return await _hand_off(services, info, before=text)
-    return await _say(services, call_sid, text or prompts.not_understood(), elder)
-
-
-async def _say(
-    services: PhoneServices, call_sid: str, text: str, elder: bool, n: int = 0
-) -> str:
-    services.remember(call_sid, text)
-    return await gather_twiml(
-        services, texts=[text], elder=elder, n=n, call_sid=call_sid
-    )
-
-
-async def _hand_off(
-    services: PhoneServices, info: calls.CallInfo, before: str = ""
-) -> str:
-    s = services.settings
-    loop = asyncio.get_running_loop()
-    if not s.duty_phone:
-        await loop.run_in_executor(
-            None, lambda: calls.request_callback(s, info=info, reason="keypad")
-        )
-        return await _say(
-            services, info.call_sid, prompts.callback_promised(), info.elder_mode
-        )
-    url = await services.audio_url(
-        before + prompts.transferring(), elder=info.elder_mode
-    )
-    await loop.run_in_executor(
-        None,
-        lambda: calls.record_transfer(
-            s, call_sid=info.call_sid, to=s.duty_phone, ok=True
-        ),
-    )
-    return handoff.dial_twiml(
-        number=s.duty_phone, play_url=url, caller_id=s.twilio_from_number
-    )
+    """The ``<Dial>`` to the duty phone ended (signed ``action``): done if someone
+    answered; otherwise a call-back is recorded and the caller is told so."""
+    status = form.get("DialCallStatus", "")
+    flow, io = _flow(services, form, query, None)
+    if status in ("completed", "answered"):
+        await io.hang_up("")
+        return _done(services, flow, io)
+    reason = f"duty phone {status or 'unknown'} ({query.get('reason', '')})"
+    logger.warning("call %s: %s", flow.state.call_sid, reason)
+    recorded = await flow.record_callback(reason)
+    text = prompts.duty_unanswered(services.settings, recorded=recorded)
+    await flow.reply(text)
+    return _done(services, flow, io)

@@ -1,47 +1,84 @@
-"""Hand-off: move the live call to the duty number with the Calls API and ``<Dial>``."""
+"""Hand-off TwiML and the Calls API: put the live call through to the duty phone.
+
+Every ``<Dial>`` has a timeout and a signed ``action`` fallback
+(``/twilio/dial``): when nobody answers, the caller is told a person will ring
+back and a call-back is recorded (``gather.dial_ended``).
+"""
 
 from __future__ import annotations
 
 import logging
-from xml.sax.saxutils import escape
 
-from assistant.privacy import mask_phone
+from sqlalchemy.exc import SQLAlchemyError
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
 from assistant.settings import Settings
+from connectors.telephone import calls
+from connectors.telephone.state import CallState
+from connectors.telephone.twilio_auth import public_url
 
 logger = logging.getLogger(__name__)
 
 
-def dial_twiml(*, number: str, play_url: str | None, caller_id: str = "") -> str:
-    """TwiML that plays our announcement (our own voice) and dials ``number``."""
-    play = f"<Play>{escape(play_url)}</Play>" if play_url else ""
-    attr = f' callerId="{escape(caller_id)}"' if caller_id else ""
-    return f"<Response>{play}<Dial{attr}>{escape(number)}</Dial></Response>"
+def dial_twiml(
+    settings: Settings,
+    state: CallState,
+    *,
+    number: str,
+    plays: list[str],
+    reason: str,
+) -> str:
+    """Play our announcements (our own voice), then dial ``number``."""
+    response = VoiceResponse()
+    for url in plays:
+        response.play(url)
+    action = public_url(settings, "/twilio/dial?" + state.query(reason=reason))
+    response.dial(
+        number,
+        action=action,
+        method="POST",
+        timeout=settings.phone_dial_timeout_s,
+        caller_id=settings.twilio_from_number or None,
+    )
+    return str(response)
 
 
-def transfer_call(settings: Settings, *, call_sid: str, twiml: str) -> bool:
-    """Update the live call with new TwiML (blocking HTTP; run in an executor).
+def redirect_call(
+    settings: Settings, *, call_sid: str, twiml: str, number: str, reason: str
+) -> bool:
+    """Move a media-stream call to ``twiml`` (a ``<Dial>``) and note the transfer.
+
+    One blocking job (run it in a thread): the update ends the stream and cancels
+    the call's tasks, and the record of the transfer must not be lost with them.
+    """
+    ok = update_call(settings, call_sid=call_sid, twiml=twiml)
+    try:
+        calls.record_transfer(
+            settings, call_sid=call_sid, to=number, ok=ok, reason=reason
+        )
+    except SQLAlchemyError:
+        logger.error("call %s: transfer not recorded", call_sid, exc_info=True)
+    return ok
+
+
+def update_call(settings: Settings, *, call_sid: str, twiml: str) -> bool:
+    """Update the live call with new TwiML (blocking HTTP; run in a thread).
 
     Returns:
         True when Twilio accepted the update.
     """
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
-        logger.warning("call %s: cannot transfer, Twilio credentials not set", call_sid)
+        logger.warning("call %s: cannot update, Twilio credentials not set", call_sid)
         return False
-    from twilio.base.exceptions import TwilioException
-    from twilio.rest import Client
-
     client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
     if settings.twilio_api_base:
         client.api.base_url = settings.twilio_api_base.rstrip("/")
     try:
         client.calls(call_sid).update(twiml=twiml)
     except (TwilioException, OSError) as exc:
-        logger.error(
-            "call %s: transfer to %s failed: %r",
-            call_sid,
-            mask_phone(settings.duty_phone),
-            exc,
-        )
+        logger.error("call %s: update failed: %r", call_sid, exc)
         return False
-    logger.info("call %s transferred to %s", call_sid, mask_phone(settings.duty_phone))
+    logger.info("call %s updated", call_sid)
     return True

@@ -1,4 +1,6 @@
-"""Playback side of a media-stream call: paced speech out, barge-in, no-input timer."""
+"""Speech out on one media stream: paced μ-law frames, a mark after each reply,
+``clear`` on barge-in. A ``StreamCall`` owns one ``Player``; the player knows
+nothing of the call flow, only how to play, stop and report when it is done."""
 
 from __future__ import annotations
 
@@ -8,54 +10,47 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from assistant.settings import Settings
-from connectors.telephone import calls, prompts
 from connectors.telephone.services import PhoneServices
 from voice.audio import PACED_LEAD, PHONE_RATE, paced, ulaw_frames
 
 logger = logging.getLogger(__name__)
 
 
-class CallPlayback:
-    """Speaks to the caller over the stream; replaced or cleared at any moment."""
+class Player:
+    """Plays one reply at a time; a new reply or ``stop`` replaces the current one."""
 
-    def __init__(self, ws: WebSocket, services: PhoneServices) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        services: PhoneServices,
+        stats: dict[str, Any],
+        on_idle: Callable[[], None],
+    ) -> None:
         self.ws = ws
         self.services = services
-        self.settings: Settings = services.settings
-        self.stream_sid = ""
-        self.info: calls.CallInfo | None = None
-        self.rate = PHONE_RATE
-        self.elder = True
-        self.overrides: dict[str, Any] = {}
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.speaker: asyncio.Task[None] | None = None
-        self.timer: asyncio.Task[None] | None = None
         self.send_lock = asyncio.Lock()
-        self.pending_marks: set[str] = set()
-        self.last_spoken = ""
-        self.reprompts = 0
         self.closed = False
+        self.stats = stats
+        self.on_idle = on_idle  # called once the far end has played everything
+        self.stream_sid = ""
+        self.rate = PHONE_RATE
+        self.speaker: asyncio.Task[None] | None = None
+        self.pending_marks: set[str] = set()
         self.marks = 0
-        self.stats: dict[str, Any] = {
-            "frames_in": 0,
-            "frames_out": 0,
-            "malformed": 0,
-            "clears": 0,
-            "latencies_s": [],
-            "max_late_ms": 0.0,
-            "asr_queue_max": 0,
-        }
-        self._t_input: float | None = None
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.input_at: float | None = None  # when the caller's last input ended
 
-    @property
-    def call_sid(self) -> str:
-        return self.info.call_sid if self.info else "-"
+    def set_stream(self, stream_sid: str, media_format: Any) -> None:
+        """The stream's id and audio rate, from its ``start`` message."""
+        self.stream_sid = stream_sid
+        self.rate = _sample_rate(media_format)
 
     async def send(self, payload: dict[str, Any]) -> bool:
         """Send one message; False once the peer is gone."""
@@ -65,19 +60,31 @@ class CallPlayback:
             async with self.send_lock:
                 await self.ws.send_text(json.dumps(payload))
         except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-            logger.info("call %s: send failed, peer gone: %r", self.call_sid, exc)
+            logger.info("media stream send failed, peer gone: %r", exc)
             self.closed = True
             return False
         return True
 
-    # --- playback ---------------------------------------------------------------
     @property
     def playing(self) -> bool:
         return (self.speaker is not None and not self.speaker.done()) or bool(
             self.pending_marks
         )
 
-    async def stop_playback(self) -> None:
+    def play(self, text: str, *, elder: bool, voice: dict[str, Any]) -> None:
+        """Start playing ``text`` (call ``stop`` first if something is playing)."""
+        self.idle.clear()
+        self.speaker = asyncio.create_task(self._play(text, elder, dict(voice)))
+        self.speaker.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        # a reply that ends without its mark (stopped, failed, peer gone) is over
+        if task is self.speaker and not self.pending_marks:
+            self.idle.set()
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("reply not played", exc_info=task.exception())
+
+    async def stop(self) -> None:
         """Stop our audio here and at Twilio (``clear``)."""
         if self.speaker is not None and not self.speaker.done():
             self.speaker.cancel()
@@ -88,24 +95,29 @@ class CallPlayback:
             await self.send({"event": "clear", "streamSid": self.stream_sid})
         self.speaker = None
         self.pending_marks.clear()
+        self.idle.set()
 
-    async def speak(self, text: str) -> None:
-        """Replace whatever is playing with ``text``."""
-        self.cancel_timer()
-        if self.playing:
-            await self.stop_playback()
-        self.last_spoken = text
-        self.speaker = asyncio.create_task(self._play(text))
-        self.tasks.add(self.speaker)
-        self.speaker.add_done_callback(self.tasks.discard)
+    async def close(self) -> None:
+        """Cancel the reply being played (the call is ending)."""
+        if self.speaker is not None and not self.speaker.done():
+            self.speaker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.speaker
+        self.idle.set()
 
-    async def _play(self, text: str) -> None:
+    def on_mark(self, name: str) -> None:
+        """Twilio played everything up to mark ``name``."""
+        self.pending_marks.discard(name)
+        if not self.playing:
+            self.idle.set()
+            self.on_idle()
+
+    async def _play(self, text: str, elder: bool, voice: dict[str, Any]) -> None:
         audio = await self.services.tts.phone_audio(
-            text, elder=self.elder, overrides=self.overrides, rate=self.rate
+            text, elder=elder, overrides=voice, rate=self.rate
         )
         frames = list(ulaw_frames(audio, rate=self.rate))
-        first = True
-        frame_s = 0.02 / self.settings.phone_playback_speed
+        frame_s = 0.02 / self.services.settings.phone_playback_speed
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         index = 0
@@ -117,19 +129,15 @@ class CallPlayback:
             )
             index += 1
             payload = base64.b64encode(frame).decode()
+            message = {"payload": payload}
             if not await self.send(
-                {
-                    "event": "media",
-                    "streamSid": self.stream_sid,
-                    "media": {"payload": payload},
-                }
+                {"event": "media", "streamSid": self.stream_sid, "media": message}
             ):
                 return
             self.stats["frames_out"] += 1
-            if first and self._t_input is not None:
-                self.stats["latencies_s"].append(time.perf_counter() - self._t_input)
-                self._t_input = None
-            first = False
+            if index == 1 and self.input_at is not None:
+                self.stats["latencies_s"].append(time.perf_counter() - self.input_at)
+                self.input_at = None
         self.marks += 1
         name = f"reply-{self.marks}"
         self.pending_marks.add(name)
@@ -137,46 +145,14 @@ class CallPlayback:
             {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}}
         )
 
-    # --- silence ------------------------------------------------------------------
-    def start_timer(self) -> None:
-        self.cancel_timer()
-        if not self.closed:
-            self.timer = self._spawn(self._no_input())
 
-    def cancel_timer(self) -> None:
-        if self.timer is not None and self.timer is not asyncio.current_task():
-            self.timer.cancel()
-        self.timer = None
-
-    async def _no_input(self) -> None:
-        s = self.settings
-        await asyncio.sleep(
-            s.phone_no_input_elder_s if self.elder else s.phone_no_input_s
-        )
-        self.timer = None
-        self.reprompts += 1
-        if self.reprompts <= s.phone_max_reprompts:
-            text = prompts.REPROMPTS[min(self.reprompts, len(prompts.REPROMPTS)) - 1]
-        else:
-            text = prompts.offer_person(s)  # keep offering; never hang up
-        if self.info is not None:
-            asyncio.get_running_loop().run_in_executor(
-                None,
-                lambda: calls.add_event(
-                    s, call_sid=self.call_sid, kind="reprompt", n=self.reprompts
-                ),
-            )
-        await self.speak(text)
-
-    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error(
-                "call %s: task failed", self.call_sid, exc_info=task.exception()
-            )
+def _sample_rate(media_format: Any) -> int:
+    """Twilio sends 8 kHz μ-law; anything odd is logged and treated as 8 kHz."""
+    try:
+        rate = int((media_format or {}).get("sampleRate", PHONE_RATE))
+    except (TypeError, ValueError, AttributeError):
+        rate = 0
+    if rate not in (8000, 16000):
+        logger.warning("unexpected media sample rate %r; using 8000 Hz", media_format)
+        return PHONE_RATE
+    return rate

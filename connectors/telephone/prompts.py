@@ -52,10 +52,26 @@ def slower() -> str:
     return "好的，我会说慢一点。"
 
 
-def rasa_down(settings: Settings) -> str:
-    """When the dialogue engine cannot answer: apologise and point to the keypad."""
-    person = "按0可以找工作人员。"
-    return f"对不起，系统现在有点问题。紧急情况请按2，{person}"
+def system_down(settings: Settings) -> str:
+    """The database or the dialogue engine failed during a call: 120 first."""
+    ambulance = settings.service_directory.get("急救", "120")
+    return f"对不起，系统现在出了问题。如果有生命危险，请马上挂断，拨打{ambulance}。"
+
+
+def callback_failed(settings: Settings) -> str:
+    """No duty phone, and the call-back could not be written down either."""
+    ambulance = settings.service_directory.get("急救", "120")
+    return f"现在没能记下您的电话，请稍后再打来。紧急情况请拨打{ambulance}。"
+
+
+def duty_unanswered(settings: Settings, *, recorded: bool) -> str:
+    """The duty phone did not answer (busy, no answer, failed)."""
+    if recorded:
+        return (
+            "工作人员现在没有接听。已经记下了，工作人员会尽快给您回电话。"
+            "您也可以继续和我说。"
+        )
+    return "工作人员现在没有接听。" + callback_failed(settings)
 
 
 def no_speech_model() -> str:

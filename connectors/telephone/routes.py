@@ -1,8 +1,8 @@
-"""Twilio endpoints of the hotline: voice webhook, media stream, gather, status, audio."""
+"""Twilio endpoints of the hotline: voice webhook, media stream, gather, dial
+result, status, audio. Every webhook is checked against Twilio's signature."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -14,11 +14,17 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from assistant.deps import SettingsDep
 from connectors.telephone import calls, gather
-from connectors.telephone.services import PhoneServices, get_services, lifespan
+from connectors.telephone.services import (
+    DatabaseUnavailable,
+    PhoneServices,
+    get_services,
+    lifespan,
+)
+from connectors.telephone.state import CallState
 from connectors.telephone.stream import StreamCall
 from connectors.telephone.twilio_auth import (
-    call_token,
     public_url,
+    stream_params,
     stream_url,
     verified_form,
 )
@@ -35,16 +41,16 @@ def _twiml(body: str) -> Response:
 
 
 def stream_twiml(services: PhoneServices, *, call_sid: str, caller: str) -> str:
-    """``<Connect><Stream>`` with the caller and call id as custom parameters."""
+    """``<Connect><Stream>`` with the call, caller and a one-time token."""
     settings = services.settings
     response = VoiceResponse()
     connect = Connect()
     stream = connect.stream(url=stream_url(settings))
-    stream.parameter(name="caller", value=caller)
-    stream.parameter(name="call_sid", value=call_sid)
-    stream.parameter(name="token", value=call_token(settings, call_sid))
+    params = stream_params(settings, call_sid=call_sid, caller=caller)
+    for name, value in params.items():
+        stream.parameter(name=name, value=value)
     response.append(connect)
-    # if the stream drops, reconnect instead of hanging up on the caller
+    # if the stream drops, reconnect (with a new token) instead of hanging up
     response.redirect(public_url(settings, "/twilio/voice"), method="POST")
     return str(response)
 
@@ -57,27 +63,38 @@ async def twilio_voice(request: Request, settings: SettingsDep) -> Response:
     call_sid, caller = form.get("CallSid", ""), form.get("From", "")
     if not call_sid:
         raise HTTPException(status_code=400, detail="CallSid missing")
-    loop = asyncio.get_running_loop()
-    info = await loop.run_in_executor(
-        None,
-        lambda: calls.start_call(
-            settings, call_sid=call_sid, caller=caller, mode=services.mode
-        ),
-    )
+    state = CallState(call_sid, caller)
+    try:
+        info = await services.in_db(
+            lambda: calls.start_call(
+                settings, call_sid=call_sid, caller=caller, mode=services.mode
+            )
+        )
+    except DatabaseUnavailable:
+        return _twiml(await gather.degraded(services, state, "database_down"))
     if services.mode == "stream":
         return _twiml(stream_twiml(services, call_sid=call_sid, caller=caller))
-    return _twiml(await gather.first_twiml(services, elder=info.elder_mode))
+    state.elder = info.elder_mode
+    return _twiml(await gather.greeting(services, state))
 
 
 @router.post("/twilio/gather")
-async def twilio_gather(
-    request: Request, settings: SettingsDep, n: int = 0
-) -> Response:
+async def twilio_gather(request: Request, settings: SettingsDep) -> Response:
     """A Gather result (signed): the caller's words or keys, or nothing."""
     form = await verified_form(request, settings)
     services = get_services(request.app)
     http = getattr(request.app.state, "http", None)
-    return _twiml(await gather.handle(services, form, n=max(0, min(n, 100)), http=http))
+    query = dict(request.query_params)
+    return _twiml(await gather.handle(services, form, query, http=http))
+
+
+@router.post("/twilio/dial")
+async def twilio_dial(request: Request, settings: SettingsDep) -> Response:
+    """The ``<Dial>`` to the duty phone ended (signed): a call-back if unanswered."""
+    form = await verified_form(request, settings)
+    services = get_services(request.app)
+    query = dict(request.query_params)
+    return _twiml(await gather.dial_ended(services, form, query))
 
 
 @router.post("/twilio/status", status_code=204)
@@ -87,12 +104,16 @@ async def twilio_status(request: Request, settings: SettingsDep) -> Response:
     call_sid, status = form.get("CallSid", ""), form.get("CallStatus", "")
     if call_sid and status:
         duration = form.get("CallDuration", "")
-        await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: calls.set_status(
-                settings, call_sid=call_sid, status=status, duration=duration
-            ),
-        )
+        services = get_services(request.app)
+        try:
+            await services.in_db(
+                lambda: calls.set_status(
+                    settings, call_sid=call_sid, status=status, duration=duration
+                )
+            )
+        except DatabaseUnavailable:
+            # Twilio retries nothing here; the call itself is unaffected
+            logger.warning("call %s: status %s not recorded", call_sid, status)
     return Response(status_code=204)
 
 

@@ -1,54 +1,148 @@
 """``WS /twilio/stream``: one Twilio Media Streams connection, one ``StreamCall``.
 
-Reading, recognition, playback and the no-input timer are separate tasks so a
-keypress or the caller's voice is handled while a reply is still playing
-(barge-in), and every task is cancelled and awaited when the call ends.
+``StreamCall`` is the stream transport of the call flow (``CallIO``): it reads
+the protocol, feeds the recogniser, owns its ``Player`` and its timers, and
+hands keys, words and silence to the ``CallFlow``. Reading, recognition,
+playback and timers are separate tasks so a keypress or the caller's voice is
+handled while a reply is still playing (barge-in); every task is cancelled and
+awaited when the call ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
+import httpx
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
+from twilio.twiml.voice_response import VoiceResponse
 
-from connectors.telephone import calls, prompts
-from connectors.telephone.playback import CallPlayback
-from connectors.telephone.services import PhoneServices
-from connectors.telephone.twilio_auth import token_ok
-from voice.asr import AsrEvent, AsrStream
-from voice.audio import PHONE_RATE, ulaw_to_pcm16
+from connectors.telephone import calls, handoff
+from connectors.telephone.flow import CallFlow
+from connectors.telephone.hearing import Hearing
+from connectors.telephone.playback import Player
+from connectors.telephone.services import DatabaseUnavailable, PhoneServices
+from connectors.telephone.state import CallState
+from connectors.telephone.twilio_auth import stream_token
+from voice.asr import AsrEvent
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024
-BATCH_MIN_FRAMES, BATCH_MAX_FRAMES, BATCH_WAIT_S = 5, 25, 0.06
+PLAYED_WAIT_S = 30.0  # longest wait for the announcement before a transfer
 
 
-class StreamCall(CallPlayback):
+class StreamCall:
     """State and tasks of one live call on a media stream."""
 
     def __init__(
-        self, ws: WebSocket, services: PhoneServices, http: Any = None
+        self,
+        ws: WebSocket,
+        services: PhoneServices,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
-        super().__init__(ws, services)
+        self.ws = ws
+        self.services = services
+        self.settings = services.settings
         self.http = http
-        self.asr: AsrStream | None = None
-        self.audio: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self.turn_lock = asyncio.Lock()
+        self.state: CallState | None = None
+        self.flow: CallFlow | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.timer: asyncio.Task[None] | None = None
+        self.listening = False
+        self.digits = ""  # keypad number being entered (``listen(digits=True)``)
+        self.closed = False
+        self.stats: dict[str, Any] = {
+            "frames_in": 0,
+            "frames_out": 0,
+            "malformed": 0,
+            "clears": 0,
+            "latencies_s": [],
+            "max_late_ms": 0.0,
+            "asr_queue_max": 0,
+        }
+        self.player = Player(ws, services, self.stats, self._played)
+        self.hearing = Hearing(services, self.stats)
 
-    # --- protocol -----------------------------------------------------------
+    @property
+    def call_sid(self) -> str:
+        return self.state.call_sid if self.state else "-"
+
+    # --- CallIO -----------------------------------------------------------------
+    async def say(self, text: str) -> None:
+        self.cancel_timer()
+        self.listening = False
+        if self.player.playing:
+            await self.player.stop()
+        assert self.state is not None
+        self.player.play(text, elder=self.state.elder, voice=self.state.voice)
+
+    async def listen(self, *, digits: bool = False) -> None:
+        assert self.state is not None
+        self.listening = True
+        self.digits = ""
+        self.hearing.set_elder(self.state.elder)
+        if not self.player.playing:
+            self.start_timer()
+
+    async def transfer(self, *, number: str, announcement: str, reason: str) -> bool:
+        """Say the announcement here, then move the call to ``<Dial>`` by the Calls
+        API (Twilio ends this stream as it does)."""
+        assert self.state is not None
+        await self.say(announcement)
+        self.listening = False
+        try:
+            await asyncio.wait_for(self.player.idle.wait(), PLAYED_WAIT_S)
+        except TimeoutError:
+            logger.warning("call %s: announcement not confirmed", self.call_sid)
+        twiml = handoff.dial_twiml(
+            self.settings, self.state, number=number, plays=[], reason=reason
+        )
+        return await asyncio.to_thread(
+            handoff.redirect_call,
+            self.settings,
+            call_sid=self.state.call_sid,
+            twiml=twiml,
+            number=number,
+            reason=reason,
+        )
+
+    async def hang_up(self, text: str) -> None:
+        if text:
+            await self.say(text)
+            await asyncio.wait_for(self.player.idle.wait(), PLAYED_WAIT_S)
+        response = VoiceResponse()
+        response.hangup()
+        await asyncio.to_thread(
+            handoff.update_call,
+            self.settings,
+            call_sid=self.call_sid,
+            twiml=str(response),
+        )
+
+    # --- protocol ---------------------------------------------------------------
     async def run(self) -> None:
-        """Serve the connection until ``stop`` or disconnect; always clean up."""
+        """Serve the connection until ``stop`` or disconnect; always clean up.
+
+        A connection that does not send a valid ``start`` within
+        ``phone_stream_start_timeout_s`` is closed.
+        """
+        deadline = time.monotonic() + self.settings.phone_stream_start_timeout_s
         try:
             while not self.closed:
-                message = await self.ws.receive()
+                wait = deadline - time.monotonic() if self.state is None else None
+                if wait is not None and wait <= 0:
+                    logger.warning("media stream closed: no start in time")
+                    break
+                try:
+                    message = await asyncio.wait_for(self.ws.receive(), wait)
+                except TimeoutError:
+                    continue
                 if message["type"] == "websocket.disconnect":
                     break
                 raw = message.get("text") or message.get("bytes") or ""
@@ -60,14 +154,12 @@ class StreamCall(CallPlayback):
             await self.close()
 
     def _parse(self, raw: str | bytes) -> dict[str, Any] | None:
-        if len(raw) > MAX_MESSAGE_BYTES:
-            self.stats["malformed"] += 1
-            return None
-        try:
-            msg = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            self.stats["malformed"] += 1
-            return None
+        msg: Any = None
+        if len(raw) <= MAX_MESSAGE_BYTES:
+            try:
+                msg = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                pass
         if not isinstance(msg, dict):
             self.stats["malformed"] += 1
             return None
@@ -79,135 +171,156 @@ class StreamCall(CallPlayback):
         event = msg.get("event")
         if event == "start":
             return await self.on_start(msg)
-        if self.info is None:
+        if self.flow is None:
             return event != "stop"  # nothing but start is valid before start
         if event == "media":
-            self.on_media(msg.get("media"))
+            self.hearing.feed(msg.get("media"))
         elif event == "dtmf":
             digit = str((msg.get("dtmf") or {}).get("digit", ""))[:1]
             if digit:
-                self._t_input = time.perf_counter()
+                self.player.input_at = time.perf_counter()
                 await self.on_digit(digit)
         elif event == "mark":
-            self.on_mark(str((msg.get("mark") or {}).get("name", "")))
+            self.player.on_mark(str((msg.get("mark") or {}).get("name", "")))
         elif event == "stop":
             return False
         return True
 
     async def on_start(self, msg: dict[str, Any]) -> bool:
-        """Check the call's token, set up recognition, greet the caller."""
-        start = msg.get("start") if isinstance(msg.get("start"), dict) else {}
-        assert isinstance(start, dict)
-        params = start.get("customParameters") or {}
-        call_sid = str(start.get("callSid") or params.get("call_sid") or "")
-        if self.info is not None or not token_ok(
-            self.settings, call_sid, str(params.get("token", ""))
-        ):
-            logger.warning(
-                "media stream refused: bad or repeated start for call %s", call_sid
-            )
+        """Check the call's one-time token, set up recognition, greet the caller."""
+        start = msg.get("start")
+        start = start if isinstance(start, dict) else {}
+        params = start.get("customParameters")
+        params = params if isinstance(params, dict) else {}
+        token = stream_token(self.settings, params)
+        if self.state is not None or token is None:
+            logger.warning("media stream refused: bad, expired or repeated start")
             return False
-        self.stream_sid = str(start.get("streamSid") or msg.get("streamSid") or "")
-        self.rate = _sample_rate(start.get("mediaFormat"))
-        loop = asyncio.get_running_loop()
-        self.info = await loop.run_in_executor(
-            None,
-            lambda: calls.start_call(
-                self.settings,
-                call_sid=call_sid,
-                caller=str(params.get("caller", "")),
-                mode="stream",
-            ),
+        if not await self.services.use_stream_token(token):
+            logger.warning("media stream refused: token used before")
+            return False
+        call_sid, caller = str(params["call_sid"]), str(params["caller"])
+        self.player.set_stream(
+            str(start.get("streamSid") or msg.get("streamSid")),
+            start.get("mediaFormat"),
         )
-        self.elder = self.info.elder_mode
-        services = self.services
-        if services.understands_speech:
-            self.asr = await loop.run_in_executor(
-                services.asr.pool,
-                lambda: services.asr.stream(sample_rate=self.rate, elder=self.elder),
+        self.state = CallState(call_sid, caller)
+        self.flow = CallFlow(self.services, self.state, self, http=self.http)
+        try:
+            info = await self.services.in_db(
+                lambda: calls.start_call(
+                    self.settings, call_sid=call_sid, caller=caller, mode="stream"
+                )
             )
-        else:
-            self.asr = services.asr.vad_stream(sample_rate=self.rate, elder=self.elder)
-        self._spawn(self._recognise())
-        await self.speak(prompts.greeting(self.settings))
+        except DatabaseUnavailable:
+            self._spawn(self.flow.degraded(reason="database_down"))
+            return True
+        self.state.elder = info.elder_mode
+        await self.hearing.open(sample_rate=self.player.rate, elder=info.elder_mode)
+        self._spawn(self.hearing.run(self.on_asr))
+        self._spawn(self.flow.greet())
         return True
 
-    def on_media(self, media: Any) -> None:
-        if not isinstance(media, dict) or media.get("track", "inbound") not in (
-            "inbound",
-            "inbound_track",
-        ):
+    async def on_digit(self, digit: str) -> None:
+        """A key: part of a keypad number the dialogue asked for, or the menu."""
+        assert self.flow is not None and self.state is not None
+        self.cancel_timer()
+        if self.player.playing:
+            await self.player.stop()  # barge-in
+        if self.state.expect_digits:
+            if digit == "#":
+                self._submit_digits()
+            else:
+                self.digits += digit
+                self.timer = self._spawn(self._digits_pause())
             return
-        try:
-            data = base64.b64decode(str(media.get("payload", "")), validate=True)
-        except (binascii.Error, ValueError):
-            self.stats["malformed"] += 1
-            return
-        if data:
-            self.stats["frames_in"] += 1
-            self.audio.put_nowait(ulaw_to_pcm16(data))
-            depth = self.audio.qsize()  # frames waiting for the recogniser
-            self.stats["asr_queue_max"] = max(self.stats["asr_queue_max"], depth)
+        self._spawn(self.flow.on_key(digit))
 
-    def on_mark(self, name: str) -> None:
-        self.pending_marks.discard(name)
-        if not self.pending_marks and not self.playing:
+    def _submit_digits(self) -> None:
+        assert self.flow is not None
+        digits, self.digits = self.digits, ""
+        self.listening = False
+        if digits:
+            self._spawn(self.flow.on_digits(digits))
+        else:
+            self._spawn(self.flow.on_silence())
+
+    async def _digits_pause(self) -> None:
+        await asyncio.sleep(self.settings.phone_digits_pause_s)
+        self.timer = None
+        self._submit_digits()
+
+    # --- what the caller does ---------------------------------------------------
+    async def on_asr(self, event: AsrEvent) -> None:
+        assert self.flow is not None
+        if event.kind == "speech_start":
+            self.cancel_timer()
+            if self.player.playing:
+                await self.player.stop()  # barge-in
+        elif event.kind == "final":
+            self.cancel_timer()
+            self.player.input_at = time.perf_counter()
+            self._spawn(self._heard(event))
+
+    async def _heard(self, event: AsrEvent) -> None:
+        assert self.flow is not None
+        if not self.services.understands_speech:
+            await self.flow.keypad_only()
+            return
+        logger.info(
+            "call %s: utterance (%d chars, confidence %s)",
+            self.call_sid,
+            len(event.text),
+            f"{event.confidence:.2f}" if event.confidence else "-",
+        )
+        await self.flow.on_speech(event.text)
+
+    # --- timers and tasks -------------------------------------------------------
+    def _played(self) -> None:
+        """The far end played our last reply: the caller's turn."""
+        if self.listening and not self.closed:
             self.start_timer()
 
-    # --- recognition ----------------------------------------------------------
-    async def _recognise(self) -> None:
-        assert self.asr is not None
-        stream, engine = self.asr, self.services.asr
-        while (chunk := await self.audio.get()) is not None:
-            parts = [chunk]
-            # Vosk costs far more per call than per sample: hand it ~100 ms at a
-            # time (more when behind); a gap in the audio flushes what there is.
-            waited = 0.0
-            while len(parts) < BATCH_MAX_FRAMES:
-                if self.audio.empty():
-                    if len(parts) >= BATCH_MIN_FRAMES or waited >= BATCH_WAIT_S:
-                        break
-                    await asyncio.sleep(0.02)  # polling never loses a queued frame
-                    waited += 0.02
-                    continue
-                item = self.audio.get_nowait()
-                if item is None:
-                    self.audio.put_nowait(None)
-                    break
-                parts.append(item)
-            pcm = b"".join(parts)
-            if stream.rec is None:
-                events = stream.accept(pcm)  # energy only: cheap, stays on the loop
-            else:
-                events = await engine.accept(stream, pcm)
-            for event in events:
-                await self.on_asr(event)
-
-    async def on_asr(self, event: AsrEvent) -> None:
-        from connectors.telephone.actions import on_utterance
-
+    def start_timer(self) -> None:
         self.cancel_timer()
-        if event.kind == "speech_start":
-            self.reprompts = 0
-            if self.playing:
-                await self.stop_playback()  # barge-in
-        elif event.kind == "final":
-            self._t_input = time.perf_counter()
-            self._spawn(on_utterance(self, event))
+        if not self.closed:
+            self.timer = self._spawn(self._no_input())
 
-    async def on_digit(self, digit: str) -> None:
-        from connectors.telephone.actions import on_digit
+    def cancel_timer(self) -> None:
+        if self.timer is not None and self.timer is not asyncio.current_task():
+            self.timer.cancel()
+        self.timer = None
 
-        self.cancel_timer()
-        self.reprompts = 0
-        if self.playing:
-            await self.stop_playback()
-        self._spawn(on_digit(self, digit))
+    async def _no_input(self) -> None:
+        assert self.flow is not None and self.state is not None
+        s = self.settings
+        await asyncio.sleep(
+            s.phone_no_input_elder_s if self.state.elder else s.phone_no_input_s
+        )
+        self.timer = None
+        if self.digits:
+            self._submit_digits()
+        else:
+            await self.flow.on_silence()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error(
+                "call %s: task failed", self.call_sid, exc_info=task.exception()
+            )
 
     async def close(self) -> None:
         """Cancel and await every task of the call; nothing is left running."""
-        self.closed = True
-        self.audio.put_nowait(None)
+        self.closed = self.player.closed = True
+        self.hearing.close()
+        await self.player.close()
         for task in list(self.tasks):
             task.cancel()
         if self.tasks:
@@ -223,15 +336,3 @@ class StreamCall(CallPlayback):
             self.stats["frames_out"],
             self.stats["malformed"],
         )
-
-
-def _sample_rate(media_format: Any) -> int:
-    """Twilio sends 8 kHz μ-law; anything odd is logged and treated as 8 kHz."""
-    try:
-        rate = int((media_format or {}).get("sampleRate", PHONE_RATE))
-    except (TypeError, ValueError, AttributeError):
-        rate = 0
-    if rate not in (8000, 16000):
-        logger.warning("unexpected media sample rate %r; using 8000 Hz", media_format)
-        return PHONE_RATE
-    return rate

@@ -1,11 +1,14 @@
-"""Twilio request signatures and the per-call token that guards the media stream."""
+"""Twilio request signatures, and the one-time token that guards the media stream."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from fastapi import HTTPException, Request
 from twilio.request_validator import RequestValidator
@@ -57,11 +60,48 @@ async def verified_form(request: Request, settings: Settings) -> dict[str, str]:
     return form
 
 
-def call_token(settings: Settings, call_sid: str) -> str:
-    """HMAC of the call id, passed as a stream parameter so only our TwiML can open it."""
+class StreamToken(NamedTuple):
+    """A valid stream token: its signature (the one-time key) and its expiry."""
+
+    key: str
+    expires_at: dt.datetime
+
+
+def _stream_mac(settings: Settings, call_sid: str, caller: str, expires: str) -> str:
     key = (settings.twilio_auth_token or settings.session_secret).encode()
-    return hmac.new(key, call_sid.encode(), hashlib.sha256).hexdigest()[:32]
+    message = "\n".join(("stream", call_sid, caller, expires)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def token_ok(settings: Settings, call_sid: str, token: str) -> bool:
-    return bool(call_sid) and hmac.compare_digest(call_token(settings, call_sid), token)
+def stream_params(
+    settings: Settings, *, call_sid: str, caller: str, now: float | None = None
+) -> dict[str, str]:
+    """Custom parameters of the ``<Stream>``: the call, the caller (from the signed
+    webhook), an expiry, and an HMAC of all three, so only our TwiML opens it."""
+    expires = str(int((now or time.time()) + settings.phone_stream_token_ttl_s))
+    return {
+        "call_sid": call_sid,
+        "caller": caller,
+        "expires": expires,
+        "token": _stream_mac(settings, call_sid, caller, expires),
+    }
+
+
+def stream_token(
+    settings: Settings, params: Mapping[str, Any], now: float | None = None
+) -> StreamToken | None:
+    """The token of genuine, unexpired stream parameters; None otherwise.
+
+    It still has to be used once only (``PhoneServices.use_stream_token``).
+    """
+    try:
+        call_sid, caller = str(params["call_sid"]), str(params["caller"])
+        expires, token = str(params["expires"]), str(params["token"])
+        expiry = int(expires)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not call_sid or expiry < (now or time.time()):
+        return None
+    if not hmac.compare_digest(_stream_mac(settings, call_sid, caller, expires), token):
+        return None
+    return StreamToken(token, dt.datetime.fromtimestamp(expiry, dt.UTC))

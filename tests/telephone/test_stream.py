@@ -4,15 +4,25 @@ Korean model standing in for a Chinese one (the mechanics are what is checked)."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.db import Emergency, OutboxMessage, PhoneCall, session_scope
 from bench.sim.caller import TwilioMediaClient
-from bench.sim.hotline import CALLER, DUTY, Hotline, run_hotline
-from connectors.telephone.twilio_auth import call_token
+from bench.sim.hotline import CALLER, DUTY, FROM_NUMBER, Hotline, run_hotline
+from connectors.telephone import prompts
+from connectors.telephone.twilio_auth import stream_params
+from tests.telephone.helpers import (
+    changed,
+    dial,
+    locked_database,
+    phone_audio,
+    received,
+)
 from tests.utils.waiting import await_until
 from voice.audio import resample
 from voice.tts import TtsEngine
@@ -44,15 +54,18 @@ _n = iter(range(10**6))
 
 
 def client(
-    line: Hotline, *, token: str | None = None, **kw: object
+    line: Hotline, *, params: dict[str, str] | None = None, **kw: object
 ) -> TwilioMediaClient:
+    """A simulated caller with the stream parameters our TwiML would give."""
     sid = f"CA{next(_n):032d}"
-    params = {
-        "caller": CALLER,
-        "call_sid": sid,
-        "token": token if token is not None else call_token(line.settings, sid),
-    }
+    if params is None:
+        params = stream_params(line.settings, call_sid=sid, caller=CALLER)
     return TwilioMediaClient(line.stream_url, call_sid=sid, params=params, **kw)  # type: ignore[arg-type]
+
+
+def db_rows(line: Hotline, model: Any, **where: Any) -> list[Any]:
+    with session_scope(line.settings.effective_database_url) as session:
+        return list(session.query(model).filter_by(**where).all())
 
 
 def call_row(line: Hotline, sid: str) -> PhoneCall | None:
@@ -89,7 +102,8 @@ async def test_greeting_streams_paced_ulaw_frames_then_a_mark(line: Hotline) -> 
 
 
 async def test_stream_without_valid_token_is_refused(line: Hotline) -> None:
-    async with client(line, token="forged") as twilio:
+    forged = {"caller": CALLER, "call_sid": "CA1", "expires": "9999999999"}
+    async with client(line, params={**forged, "token": "0" * 64}) as twilio:
         await twilio.start()
         await asyncio.wait_for(twilio.closed_by_server.wait(), 10)
         assert twilio.got.media == []
@@ -179,8 +193,12 @@ async def test_keypad_0_transfers_with_dial(line: Hotline) -> None:
         await twilio.stop()
     [update] = line.twilio.requests
     assert update["path"].endswith(f"/Calls/{twilio.call_sid}.json")
-    assert f'<Dial callerId="+8610000000">{DUTY}</Dial>' in update["form"]["Twiml"]
-    assert "/twilio/audio/" in update["form"]["Twiml"]
+    to_duty = dial(update["form"]["Twiml"])
+    assert to_duty.text == DUTY and to_duty.get("callerId") == FROM_NUMBER
+    assert to_duty.get("timeout") == str(line.settings.phone_dial_timeout_s)
+    assert "/twilio/dial?" in to_duty.get("action", "")
+    # the announcement went out on the stream before the call moved on
+    assert await phone_audio(line, prompts.transferring()) in received(twilio)
     await ended(line, twilio.call_sid)
     # recorded by the same job that updated the call
     row = await await_until(
@@ -228,17 +246,23 @@ async def test_without_a_chinese_model_speech_gets_the_keypad_menu(
     assert line.rasa.requests == []
 
 
-async def test_dialogue_down_is_apologised_for(line: Hotline) -> None:
+async def test_dialogue_down_gives_120_and_the_duty_phone(line: Hotline) -> None:
     line.rasa.fail = True
+    line.twilio.requests.clear()
     try:
         async with client(line) as twilio:
             await twilio.start()
             await twilio.dtmf("1")
-            await twilio.wait_marks(1)
+            await twilio.wait(lambda: bool(line.twilio.of_kind("call_update")))
             await twilio.stop()
     finally:
         line.rasa.fail = False
     assert line.rasa.requests[-1]["message"] == "我要订餐"
+    advice = prompts.system_down(line.settings) + prompts.transferring()
+    assert await phone_audio(line, advice) in received(twilio)
+    [update] = line.twilio.of_kind("call_update")
+    assert dial(update["form"]["Twiml"]).text == DUTY
+    assert "reason=dialogue_down" in dial(update["form"]["Twiml"]).get("action", "")
 
 
 async def test_reply_voice_settings_and_handoff_from_the_dialogue(
@@ -260,8 +284,145 @@ async def test_reply_voice_settings_and_handoff_from_the_dialogue(
     finally:
         line.rasa.reply = None
     assert line.rasa.requests[-1]["message"] == "我想咨询政策"
-    assert "<Dial" in line.twilio.requests[-1]["form"]["Twiml"]
-    tts = line.services.tts
-    slow = tts.params(elder=True, overrides={"rate": 120})
-    path = tts.wav_path(tts.key("好的，帮您找工作人员。", slow))
-    await await_until(path.is_file)  # the reply is spoken while the transfer goes out
+    to_duty = dial(line.twilio.requests[-1]["form"]["Twiml"])
+    assert to_duty.text == DUTY and "reason=dialogue" in to_duty.get("action", "")
+    # the reply and the announcement, at the rate the dialogue asked for
+    spoken = "好的，帮您找工作人员。" + prompts.transferring()
+    assert await phone_audio(line, spoken, rate=120) in received(twilio)
+    transfers = await await_until(
+        lambda: [
+            e["reason"]
+            for e in getattr(call_row(line, twilio.call_sid), "events", [])
+            if e["kind"] == "transfer"
+        ]
+    )
+    assert transfers == ["dialogue"]  # not "keypad": the dialogue handed off
+
+
+async def refused(line: Hotline, params: dict[str, str]) -> bool:
+    """Whether a stream opened with ``params`` is closed without a word."""
+    async with TwilioMediaClient(
+        line.stream_url, call_sid=params["call_sid"], params=params
+    ) as twilio:
+        await twilio.start()
+        await asyncio.wait_for(twilio.closed_by_server.wait(), 10)
+    return twilio.got.media == []
+
+
+async def test_a_stream_token_opens_one_stream_only(line: Hotline) -> None:
+    params = stream_params(line.settings, call_sid="CA" + "7" * 32, caller=CALLER)
+    async with client(line, params=params) as twilio:
+        await twilio.start()
+        await twilio.wait(lambda: len(twilio.got.media) > 5)
+        await twilio.stop()
+    assert await refused(line, params)  # replayed
+    tampered = {**params, "caller": "+8613800000000"}  # someone else's number
+    assert await refused(line, {**tampered, "call_sid": "CA" + "8" * 32})
+
+
+async def test_an_expired_stream_token_is_refused(line: Hotline) -> None:
+    old = time.time() - line.settings.phone_stream_token_ttl_s - 5
+    params = stream_params(
+        line.settings, call_sid="CA" + "6" * 32, caller=CALLER, now=old
+    )
+    assert await refused(line, params)
+    assert call_row(line, params["call_sid"]) is None
+
+
+async def test_a_socket_without_start_is_closed(line: Hotline) -> None:
+    calls_before = len(line.services.history)
+    with changed(line.settings, phone_stream_start_timeout_s=0.5):
+        async with client(line) as twilio:  # sends "connected", then nothing
+            await asyncio.wait_for(twilio.closed_by_server.wait(), 10)
+    assert twilio.got.media == []
+    await await_until(lambda: len(line.services.history) > calls_before)
+    assert line.services.history[-1]["call_sid"] == "-"  # never started
+    assert line.services.history[-1]["tasks_left"] == 0
+
+
+async def test_database_locked_during_a_call_audio_flows_then_120_and_dial(
+    line: Hotline,
+) -> None:
+    """Two calls: B presses 2 while the database is locked. Its emergency write
+    waits in a thread, so A's reply keeps streaming meanwhile; B then hears the
+    120 advice and is moved to the duty phone; the write lands once the lock goes."""
+    line.twilio.requests.clear()
+    async with client(line) as b, client(line) as a:
+        await b.start()
+        await b.wait(lambda: len(b.got.media) > 5)
+        await a.start()
+        await a.wait(lambda: len(a.got.media) > 5)
+        with locked_database(line):
+            await b.dtmf("2")
+            await b.wait(lambda: bool(b.got.clears))
+            waiting = len(b.got.media)
+            start = len(a.got.media)
+            await a.wait(lambda: len(a.got.media) >= start + 50)
+            assert len(b.got.media) == waiting  # B's write still waits on the lock
+            await b.wait(lambda: bool(line.twilio.of_kind("call_update")), 20)
+        advice = prompts.system_down(line.settings) + prompts.transferring()
+        assert await phone_audio(line, advice) in received(b)
+        [update] = line.twilio.of_kind("call_update")
+        assert update["path"].endswith(f"/Calls/{b.call_sid}.json")
+        assert dial(update["form"]["Twiml"]).text == DUTY
+        await a.stop()
+        await b.stop()
+    # the report was not lost: it is written once the database is free again
+    emergency = await await_until(
+        lambda: db_rows(line, Emergency, user_id=b.call_sid), timeout=40
+    )
+    assert emergency[0].caller_phone == CALLER
+
+
+async def test_digits_the_dialogue_asks_for_end_with_hash_or_a_pause(
+    line: Hotline,
+) -> None:
+    with changed(line.settings, phone_digits_pause_s=0.3):
+        async with client(line) as twilio:
+            await twilio.start()
+            assert await keyed_number(line, twilio, "139#") == "139"
+            assert await keyed_number(line, twilio, "56") == "56"  # then a pause
+            await twilio.stop()
+
+
+async def keyed_number(line: Hotline, twilio: TwilioMediaClient, keys: str) -> str:
+    """Key 1 (meals); the dialogue asks for a number; type ``keys``; what it got."""
+    line.rasa.reply = [
+        {"text": "请按电话号码，按井号结束。", "custom": {"input": "digits"}}
+    ]
+    turns = len(line.rasa.requests)
+    try:
+        await twilio.dtmf("1")
+        await await_until(lambda: call_expects_digits(line, twilio))
+    finally:
+        line.rasa.reply = None
+    for key in keys:
+        await twilio.dtmf(key)
+    await await_until(lambda: len(line.rasa.requests) >= turns + 2)
+    assert line.rasa.requests[turns]["message"] == "我要订餐"
+    return str(line.rasa.requests[turns + 1]["message"])
+
+
+def call_expects_digits(line: Hotline, twilio: TwilioMediaClient) -> bool:
+    return any(
+        c.state is not None
+        and c.state.call_sid == twilio.call_sid
+        and c.state.expect_digits
+        for c in line.services.calls
+    )
+
+
+async def test_a_slow_dialogue_engine_counts_as_down(line: Hotline) -> None:
+    line.twilio.requests.clear()
+    line.rasa.delay_s = 3.0
+    try:
+        with changed(line.settings, phone_rasa_timeout_s=0.5):
+            async with client(line) as twilio:
+                await twilio.start()
+                await twilio.dtmf("3")
+                await twilio.wait(lambda: bool(line.twilio.of_kind("call_update")))
+                await twilio.stop()
+    finally:
+        line.rasa.delay_s = 0.0
+    advice = prompts.system_down(line.settings) + prompts.transferring()
+    assert await phone_audio(line, advice) in received(twilio)
