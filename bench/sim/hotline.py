@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from assistant.db import upgrade_database
 from assistant.settings import Settings
+from bench.sim.local_http import LocalHttpServer
 from bench.sim.models import korean_model_path
 from bench.sim.stack import free_port
 from bench.sim.twilio_api import TwilioApi
@@ -39,7 +40,7 @@ FROM_NUMBER = "+8610000000"
 
 
 @dataclass
-class RasaStandIn:
+class RasaStandIn(LocalHttpServer):
     """Answers Rasa's REST webhook: echoes the text, or ``reply``; 500 when ``fail``.
 
     ``delay_s`` holds each answer back (a slow dialogue engine).
@@ -49,8 +50,6 @@ class RasaStandIn:
     fail: bool = False
     reply: list[dict[str, Any]] | None = None
     delay_s: float = 0.0
-    url: str = ""
-    _server: ThreadingHTTPServer | None = None
 
     def answer(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         self.requests.append(body)
@@ -61,33 +60,8 @@ class RasaStandIn:
         reply = self.reply or [{"text": f"好的，您说：{body['message'][:10]}"}]
         return 200, [{"recipient_id": body["sender"], **r} for r in reply]
 
-    def start(self) -> RasaStandIn:
-        rasa = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                status, body = rasa.answer(self.path, json.loads(raw))
-                out = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def handle_post(self, path: str, headers: Message, body: bytes) -> tuple[int, Any]:
+        return self.answer(path, json.loads(body))
 
 
 def build_app(settings: Settings) -> FastAPI:

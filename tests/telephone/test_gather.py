@@ -263,16 +263,21 @@ def test_database_locked_without_a_duty_phone_promises_nothing_it_cannot_keep(
     assert said(twiml) == [key_of(gather_line, advice + failed)]
 
 
+def said_while_dialogue_down(line: Hotline, words: str) -> tuple[dict[str, str], str]:
+    """A call in which ``words`` are said while Rasa fails; the call and the reply."""
+    call = new_call()
+    twiml = call_in(line, call)
+    line.rasa.fail = True
+    try:
+        return call, answer(line, twiml, call, SpeechResult=words)
+    finally:
+        line.rasa.fail = False
+
+
 def test_dialogue_down_an_emergency_said_is_recorded_by_the_guard(
     gather_line: Hotline,
 ) -> None:
-    call = new_call()
-    twiml = call_in(gather_line, call)
-    gather_line.rasa.fail = True
-    try:
-        reply = answer(gather_line, twiml, call, SpeechResult="救命 我摔倒了")
-    finally:
-        gather_line.rasa.fail = False
+    call, reply = said_while_dialogue_down(gather_line, "救命 我摔倒了")
     [row] = rows(gather_line, Emergency, call)
     assert row.emergency_type == "fall" and row.utterance == "救命 我摔倒了"
     assert row.caller_phone == CALLER
@@ -284,13 +289,7 @@ def test_dialogue_down_an_emergency_said_is_recorded_by_the_guard(
 def test_dialogue_down_plain_words_get_120_and_the_duty_phone(
     gather_line: Hotline,
 ) -> None:
-    call = new_call()
-    twiml = call_in(gather_line, call)
-    gather_line.rasa.fail = True
-    try:
-        reply = answer(gather_line, twiml, call, SpeechResult="我想问问补贴")
-    finally:
-        gather_line.rasa.fail = False
+    call, reply = said_while_dialogue_down(gather_line, "我想问问补贴")
     assert rows(gather_line, Emergency, call) == []
     advice = prompts.system_down(gather_line.settings) + prompts.transferring()
     assert said(reply) == [key_of(gather_line, advice)]

@@ -246,15 +246,21 @@ async def test_without_a_chinese_model_speech_gets_the_keypad_menu(
     assert line.rasa.requests == []
 
 
+async def moved_on_after_key(line: Hotline, key: str) -> TwilioMediaClient:
+    """A call that presses ``key`` and stays until the hotline moves it (Dial)."""
+    line.twilio.requests.clear()
+    async with client(line) as twilio:
+        await twilio.start()
+        await twilio.dtmf(key)
+        await twilio.wait(lambda: bool(line.twilio.of_kind("call_update")))
+        await twilio.stop()
+    return twilio
+
+
 async def test_dialogue_down_gives_120_and_the_duty_phone(line: Hotline) -> None:
     line.rasa.fail = True
-    line.twilio.requests.clear()
     try:
-        async with client(line) as twilio:
-            await twilio.start()
-            await twilio.dtmf("1")
-            await twilio.wait(lambda: bool(line.twilio.of_kind("call_update")))
-            await twilio.stop()
+        twilio = await moved_on_after_key(line, "1")
     finally:
         line.rasa.fail = False
     assert line.rasa.requests[-1]["message"] == "我要订餐"
@@ -413,15 +419,10 @@ def call_expects_digits(line: Hotline, twilio: TwilioMediaClient) -> bool:
 
 
 async def test_a_slow_dialogue_engine_counts_as_down(line: Hotline) -> None:
-    line.twilio.requests.clear()
     line.rasa.delay_s = 3.0
     try:
         with changed(line.settings, phone_rasa_timeout_s=0.5):
-            async with client(line) as twilio:
-                await twilio.start()
-                await twilio.dtmf("3")
-                await twilio.wait(lambda: bool(line.twilio.of_kind("call_update")))
-                await twilio.stop()
+            twilio = await moved_on_after_key(line, "3")
     finally:
         line.rasa.delay_s = 0.0
     advice = prompts.system_down(line.settings) + prompts.transferring()
