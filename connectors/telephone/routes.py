@@ -34,13 +34,16 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["telephone"], lifespan=lifespan)
 
 _AUDIO_NAME = re.compile(r"^([0-9a-f]{32})\.wav$")
+STREAM_ATTEMPTS = 3  # a stream that keeps dropping: the call goes on in gather mode
 
 
 def _twiml(body: str) -> Response:
     return Response(content=body, media_type="application/xml")
 
 
-def stream_twiml(services: PhoneServices, *, call_sid: str, caller: str) -> str:
+def stream_twiml(
+    services: PhoneServices, *, call_sid: str, caller: str, attempt: int = 0
+) -> str:
     """``<Connect><Stream>`` with the call, caller and a one-time token."""
     settings = services.settings
     response = VoiceResponse()
@@ -51,13 +54,17 @@ def stream_twiml(services: PhoneServices, *, call_sid: str, caller: str) -> str:
         stream.parameter(name=name, value=value)
     response.append(connect)
     # if the stream drops, reconnect (with a new token) instead of hanging up
-    response.redirect(public_url(settings, "/twilio/voice"), method="POST")
+    again = public_url(settings, f"/twilio/voice?attempt={attempt + 1}")
+    response.redirect(again, method="POST")
     return str(response)
 
 
 @router.post("/twilio/voice")
-async def twilio_voice(request: Request, settings: SettingsDep) -> Response:
-    """Incoming call (signed): stream to our recogniser, or gather with our audio."""
+async def twilio_voice(
+    request: Request, settings: SettingsDep, attempt: int = 0
+) -> Response:
+    """Incoming call (signed): stream to our recogniser, or gather with our audio
+    (also when the stream dropped twice: the call goes on without it)."""
     form = await verified_form(request, settings)
     services = get_services(request.app)
     call_sid, caller = form.get("CallSid", ""), form.get("From", "")
@@ -72,8 +79,10 @@ async def twilio_voice(request: Request, settings: SettingsDep) -> Response:
         )
     except DatabaseUnavailable:
         return _twiml(await gather.degraded(services, state, "database_down"))
-    if services.mode == "stream":
-        return _twiml(stream_twiml(services, call_sid=call_sid, caller=caller))
+    if services.mode == "stream" and attempt < STREAM_ATTEMPTS:
+        return _twiml(
+            stream_twiml(services, call_sid=call_sid, caller=caller, attempt=attempt)
+        )
     state.elder = info.elder_mode
     return _twiml(await gather.greeting(services, state))
 

@@ -17,7 +17,7 @@ from assistant.settings import Settings
 from bench.sim.hotline import AUTH_TOKEN, CALLER, Hotline, run_hotline
 from connectors.telephone import prompts
 from connectors.telephone.twilio_auth import stream_token
-from tests.telephone.helpers import key_of, plays, said
+from tests.telephone.helpers import key_of, path_of, plays, said
 from voice.audio import read_wav
 
 _n = iter(range(10**6))
@@ -72,7 +72,20 @@ def test_stream_mode_connects_a_media_stream_with_parameters(
     assert given["caller"] == CALLER and given["call_sid"] == params["CallSid"]
     token = stream_token(stream_line.settings, given)  # signed, with an expiry
     assert token is not None and token.key == given["token"]
-    assert "<Hangup" not in body and "<Redirect" in body
+    assert "<Hangup" not in body
+
+
+def test_a_stream_that_keeps_dropping_goes_on_in_gather_mode(
+    stream_line: Hotline,
+) -> None:
+    params = new_call()
+    body = stream_line.post("/twilio/voice", params).text
+    for _ in range(3):  # Twilio follows the Redirect each time the stream drops
+        assert "<Connect>" in body
+        [redirect] = ET.fromstring(body).iter("Redirect")
+        body = stream_line.post(path_of(redirect.text or ""), params).text
+    assert "<Connect>" not in body and "<Gather" in body
+    assert said(body) == [key_of(stream_line, prompts.greeting(stream_line.settings))]
 
 
 def test_gather_greets_with_our_own_mandarin_audio(gather_line: Hotline) -> None:
