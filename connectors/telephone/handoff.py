@@ -45,14 +45,17 @@ def dial_twiml(
     return str(response)
 
 
-def redirect_call(
-    settings: Settings, *, call_sid: str, twiml: str, number: str, reason: str
+def dial_live_call(
+    settings: Settings, state: CallState, number: str, reason: str
 ) -> bool:
-    """Move a media-stream call to ``twiml`` (a ``<Dial>``) and note the transfer.
+    """Move a media-stream call to ``<Dial>`` and note the transfer.
 
     One blocking job (run it in a thread): the update ends the stream and cancels
     the call's tasks, and the record of the transfer must not be lost with them.
+    The announcement was said on the stream, so the TwiML plays nothing.
     """
+    call_sid = state.call_sid
+    twiml = dial_twiml(settings, state, number=number, plays=[], reason=reason)
     ok = update_call(settings, call_sid=call_sid, twiml=twiml)
     try:
         calls.record_transfer(
@@ -61,6 +64,13 @@ def redirect_call(
     except SQLAlchemyError:
         logger.error("call %s: transfer not recorded", call_sid, exc_info=True)
     return ok
+
+
+def hang_up_call(settings: Settings, call_sid: str) -> bool:
+    """End a live call (blocking HTTP; run in a thread)."""
+    response = VoiceResponse()
+    response.hangup()
+    return update_call(settings, call_sid=call_sid, twiml=str(response))
 
 
 def update_call(settings: Settings, *, call_sid: str, twiml: str) -> bool:

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
-from twilio.twiml.voice_response import VoiceResponse
 
 from connectors.telephone import calls, handoff
 from connectors.telephone.flow import CallFlow
@@ -94,36 +93,24 @@ class StreamCall:
         """Say the announcement here, then move the call to ``<Dial>`` by the Calls
         API (Twilio ends this stream as it does)."""
         assert self.state is not None
-        await self.say(announcement)
-        self.listening = False
-        try:
-            await asyncio.wait_for(self.player.idle.wait(), PLAYED_WAIT_S)
-        except TimeoutError:
-            logger.warning("call %s: announcement not confirmed", self.call_sid)
-        twiml = handoff.dial_twiml(
-            self.settings, self.state, number=number, plays=[], reason=reason
-        )
+        await self._say_through(announcement)
         return await asyncio.to_thread(
-            handoff.redirect_call,
-            self.settings,
-            call_sid=self.state.call_sid,
-            twiml=twiml,
-            number=number,
-            reason=reason,
+            handoff.dial_live_call, self.settings, self.state, number, reason
         )
 
     async def hang_up(self, text: str) -> None:
         if text:
-            await self.say(text)
+            await self._say_through(text)
+        await asyncio.to_thread(handoff.hang_up_call, self.settings, self.call_sid)
+
+    async def _say_through(self, text: str) -> None:
+        """Say ``text`` and wait (bounded) until the far end has played it."""
+        await self.say(text)
+        self.listening = False
+        try:
             await asyncio.wait_for(self.player.idle.wait(), PLAYED_WAIT_S)
-        response = VoiceResponse()
-        response.hangup()
-        await asyncio.to_thread(
-            handoff.update_call,
-            self.settings,
-            call_sid=self.call_sid,
-            twiml=str(response),
-        )
+        except TimeoutError:
+            logger.warning("call %s: playback not confirmed", self.call_sid)
 
     # --- protocol ---------------------------------------------------------------
     async def run(self) -> None:
