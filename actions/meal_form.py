@@ -221,7 +221,11 @@ class ValidateMealForm(FormValidationAction):
         with db() as session:
             code = _CODE_RE.search(text)
             elder = code and bind_with_code(
-                session, channel=w.channel, user_id=w.user_id, code=code.group(0)
+                session,
+                channel=w.channel,
+                user_id=w.user_id,
+                code=code.group(0),
+                settings=settings(),
             )
             if elder:
                 return [

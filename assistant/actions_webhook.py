@@ -1,23 +1,62 @@
-"""Rasa's action webhook, served by rasa-sdk's ``ActionExecutor`` inside FastAPI."""
+"""Rasa's action webhook, served by rasa-sdk's ``ActionExecutor`` inside FastAPI.
+
+Only Rasa may call it: every request must carry the shared action token
+(``Authorization: Bearer …``, written into Rasa's endpoints.yml by
+``assistant.rasa_project``). The token is checked before the body is read, so
+a forged call runs nothing and writes nothing.
+
+Actions do blocking database and knowledge work, so they run in a small pool
+of worker threads, each with its own event loop, never on the app's loop (which
+also paces live call audio). Several actions run at once, one per thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import hmac
 import logging
-from typing import Any
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
-from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
 from rasa_sdk.interfaces import (
     ActionExecutionRejection,
     ActionMissingDomainException,
     ActionNotFoundException,
 )
 
+from assistant.deps import SettingsDep
+
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["rasa"])
+
+def require_action_token(
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """401 unless the request carries the action token (compared in constant time)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    expected = settings.action_token.encode()
+    if (
+        not expected
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(token.strip().encode(), expected)
+    ):
+        logger.warning("action webhook call without a valid token refused")
+        raise HTTPException(
+            status_code=401,
+            detail="unauthorized",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+router = APIRouter(
+    tags=["rasa"], dependencies=[Depends(require_action_token)], include_in_schema=False
+)
 
 
 @functools.cache
@@ -28,7 +67,41 @@ def get_executor() -> ActionExecutor:
     return executor
 
 
-@router.post("/webhook", include_in_schema=False)
+class ActionRunner:
+    """Runs ``ActionExecutor.run`` in worker threads, each with its own event loop."""
+
+    def __init__(self, threads: int) -> None:
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, threads), thread_name_prefix="actions"
+        )
+        self._local = threading.local()
+
+    def _run_here(self, action_call: dict[str, Any]) -> ActionExecutorRunResult | None:
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = self._local.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(get_executor().run(action_call))
+
+    async def run(self, action_call: dict[str, Any]) -> ActionExecutorRunResult | None:
+        """Run one action call off the caller's event loop and await its result."""
+        running = asyncio.get_running_loop()
+        return await running.run_in_executor(self._pool, self._run_here, action_call)
+
+    def close(self) -> None:
+        """Stop taking work; running actions finish."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def get_runner(request: Request) -> ActionRunner:
+    """The app's action runner (made on first use, closed with the app)."""
+    runner: ActionRunner | None = getattr(request.app.state, "action_runner", None)
+    if runner is None:
+        settings = request.app.state.settings
+        runner = request.app.state.action_runner = ActionRunner(settings.action_threads)
+    return runner
+
+
+@router.post("/webhook")
 async def run_action(request: Request) -> Any:
     """Run one custom action for the Rasa server."""
     try:
@@ -38,7 +111,7 @@ async def run_action(request: Request) -> Any:
     if not isinstance(action_call, dict):
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
     try:
-        result = await get_executor().run(action_call)
+        result = await get_runner(request).run(action_call)
     except ActionExecutionRejection as exc:
         return JSONResponse(
             {"error": exc.message, "action_name": exc.action_name}, status_code=400
@@ -55,7 +128,7 @@ async def run_action(request: Request) -> Any:
     return result.model_dump() if result else None
 
 
-@router.get("/actions", include_in_schema=False)
+@router.get("/actions")
 def list_actions() -> list[dict[str, str]]:
     """Names of the registered custom actions (Rasa's ``/actions`` endpoint)."""
     return [{"name": name} for name in get_executor().actions]

@@ -8,14 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import actions_webhook, health
 from assistant.db import upgrade_database
 from assistant.deployment import check_deployment
 from assistant.health import knowledge_status
+from assistant.ratelimit import RateLimiter
 from assistant.settings import Settings, get_settings
 from assistant.worker import start_workers
 from connectors import telephone, webchat
@@ -27,10 +29,10 @@ from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
 from connectors.staff import search as staff_search
 from connectors.staff.origin import SameOriginGuard
+from connectors.webchat import messages as webchat_messages
+from connectors.webchat.identity import ChatSessionMiddleware
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 2 * 1024 * 1024  # voice messages are the largest legitimate bodies
 
 
 @asynccontextmanager
@@ -48,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if workers is not None:
             await workers.stop()
+        runner = getattr(app.state, "action_runner", None)
+        if runner is not None:
+            runner.close()
         await app.state.http.aclose()
 
 
@@ -60,22 +65,32 @@ def _preload_knowledge() -> None:
         logger.exception("knowledge base could not be preloaded")
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's error response, with the too-large body explained in Chinese."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 413:
+        exc = StarletteHTTPException(413, detail=webchat_messages.BODY_TOO_LARGE)
+    return await http_exception_handler(request, exc)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (the environment's settings by default)."""
     settings = settings or get_settings()
     check_deployment(settings)
-    app = FastAPI(title="长者服务助手", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="长者服务助手",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Counted while reading, chunked uploads included (FastAPI's own limiter).
+        max_body_size=settings.max_body_bytes,
+    )
     app.state.settings = settings
     app.add_middleware(SameOriginGuard, public_url=settings.public_url)
-
-    @app.middleware("http")
-    async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse(
-                status_code=413, content={"detail": "请求太大了 (body too large)"}
-            )
-        return await call_next(request)
+    app.state.limiter = RateLimiter(settings.rate_limit_storage_url)
+    app.add_middleware(
+        ChatSessionMiddleware, settings=settings, limiter=app.state.limiter
+    )
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     app.include_router(health.router)
     app.include_router(actions_webhook.router)

@@ -69,7 +69,8 @@ async def relay(
         "sender": sender_id,
         "message": text,
         "input_channel": channel,
-        "metadata": {"channel": channel, **(metadata or {})},
+        # The connector's channel wins over anything a client put in metadata.
+        "metadata": {**(metadata or {}), "channel": channel},
     }
     url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
     try:

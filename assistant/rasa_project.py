@@ -130,9 +130,17 @@ def tracker_store_config(settings: Settings) -> dict[str, object]:
 def write_endpoints(
     settings: Settings, *, app_url: str, path: Path | None = None
 ) -> Path:
-    """Write Rasa's endpoints.yml: action webhook in the app, tracker and lock store."""
+    """Write Rasa's endpoints.yml: action webhook in the app, tracker and lock store.
+
+    The action token goes in a header, not in Rasa's ``token:`` option: rasa
+    3.6 sends that one as a ``?token=`` query parameter, which access logs keep.
+    The file holds secrets, so only its owner may read it.
+    """
     endpoints: dict[str, object] = {
-        "action_endpoint": {"url": f"{app_url.rstrip('/')}/webhook"},
+        "action_endpoint": {
+            "url": f"{app_url.rstrip('/')}/webhook",
+            "headers": {"Authorization": f"Bearer {settings.action_token}"},
+        },
         "tracker_store": tracker_store_config(settings),
     }
     if settings.rasa_lock_store_url:
@@ -146,6 +154,8 @@ def write_endpoints(
         }
     target = path or settings.var_dir / "rasa" / "endpoints.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.chmod(0o600)
     target.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return target
 

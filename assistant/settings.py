@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.ratelimit import check_rule
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +83,70 @@ class Settings(BaseSettings):
         1000, description="Longest chat message accepted; longer ones get 422."
     )
 
+    # --- trust boundaries (who may call what) ------------------------------------
+    action_token: str = Field(
+        "local-action-token",
+        description="Shared secret Rasa sends to the action webhook (Authorization: Bearer); "
+        "calls without it get 401. A placeholder: set your own wherever the app is reachable "
+        "beyond loopback.",
+    )
+    action_threads: int = Field(
+        4,
+        description="Worker threads that run custom actions (database and knowledge work), "
+        "so they never stall the app's event loop.",
+    )
+    chat_api_key: str = Field(
+        "",
+        description="API key of server-side chat connectors (Authorization: Bearer); only they "
+        "may name user_id in /api/chat. Empty means no connector may.",
+    )
+    chat_session_days: int = Field(
+        180, description="Lifetime of the web chat's signed session cookie, in days."
+    )
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024,
+        description="Largest request body accepted, counted while reading (chunked uploads "
+        "too); larger ones get 413. Voice messages are the largest legitimate bodies.",
+    )
+    rate_limit_storage_url: str = Field(
+        "memory://",
+        description="Where rate-limit counters live: memory:// (one app process) or "
+        "redis://host:port/db (several app workers share them).",
+    )
+    new_session_rate_limit: str = Field(
+        "30/minute;1000/day",
+        description="New web chat sessions (cookies issued) per IP address; beyond it 429, "
+        "so per-session limits cannot be dodged by dropping the cookie.",
+    )
+    chat_rate_limit: str = Field(
+        "20/minute;300/hour",
+        description="Chat messages per client (session cookie, else IP), in the `limits` "
+        "notation; beyond it 429.",
+    )
+    voice_rate_limit: str = Field(
+        "6/minute;60/hour", description="Voice messages per client; beyond it 429."
+    )
+    code_rate_limit: str = Field(
+        "5/15minutes;20/day",
+        description="Binding and verification code tries per client (session cookie or "
+        "connector user); beyond it 429.",
+    )
+    code_ip_rate_limit: str = Field(
+        "30/hour;100/day",
+        description="Binding and verification code tries per IP address, whatever the "
+        "session (a station's shared network stays usable); beyond it 429.",
+    )
+    verification_sms_rate_limit: str = Field(
+        "3/hour;5/day",
+        description="Verification codes texted to one elder's phone (stops SMS flooding).",
+    )
+    verification_code_minutes: float = Field(
+        10.0, description="Minutes a texted verification code stays valid."
+    )
+    verification_max_attempts: int = Field(
+        5, description="Wrong entries after which a verification code stops working."
+    )
+
     # --- people and numbers the station fills in -------------------------------
     station_name: str = Field("社区养老服务驿站", description="Name said to callers.")
     duty_phone: str = Field(
@@ -102,7 +168,8 @@ class Settings(BaseSettings):
     )
     session_secret: str = Field(
         "change-me-local-session-secret",
-        description="Secret that signs staff login cookies; refused while it is the default "
+        description="Secret that signs staff login and web chat cookies (and keys verification-code "
+        "hashes); refused while it is the default "
         "(or under 16 characters) in production or when the app is reachable beyond loopback.",
     )
     staff_session_idle_minutes: float = Field(
@@ -337,6 +404,18 @@ class Settings(BaseSettings):
         500,
         description="Longest question searched; the staff API returns 422 beyond it.",
     )
+
+    @field_validator(
+        "new_session_rate_limit",
+        "chat_rate_limit",
+        "voice_rate_limit",
+        "code_rate_limit",
+        "code_ip_rate_limit",
+        "verification_sms_rate_limit",
+    )
+    @classmethod
+    def _rate_rule(cls, value: str) -> str:
+        return check_rule(value)
 
     @field_validator("var_dir")
     @classmethod

@@ -33,10 +33,12 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def time_turns(url: str, make_body: Any, turns: int) -> dict[str, float]:
+def time_turns(
+    url: str, make_body: Any, turns: int, headers: dict[str, str] | None = None
+) -> dict[str, float]:
     """p50/p95 in ms of ``turns`` POSTs after a warm-up."""
     latencies: list[float] = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers=headers) as client:
         for i in range(10):
             client.post(url, json=make_body(i)).raise_for_status()
         for i in range(turns):
@@ -63,6 +65,7 @@ def bench_chat() -> dict[str, Any]:
                     "text": PHRASES[i % len(PHRASES)],
                 },
                 TURNS,
+                headers=stack.connector_headers,
             )
             direct = time_turns(
                 f"{stack.rasa_url}/webhooks/rest/webhook",

@@ -18,6 +18,7 @@ from assistant.db.models import (
     StaffUser,
     UsedStreamToken,
     UserBinding,
+    VerificationCode,
     utcnow,
 )
 from assistant.db.session import get_engine, get_sessionmaker, session_scope
@@ -39,6 +40,7 @@ __all__ = [
     "StaffUser",
     "UsedStreamToken",
     "UserBinding",
+    "VerificationCode",
     "get_engine",
     "get_sessionmaker",
     "session_scope",

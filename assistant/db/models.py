@@ -56,6 +56,9 @@ class Elder(TimestampMixin, Base):
     elder_mode: Mapped[bool] = mapped_column(Boolean, default=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     binding_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # A number typed during self-registration that another profile already holds:
+    # kept for staff to call back, never used to identify anyone.
+    claimed_phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class UserBinding(TimestampMixin, Base):
@@ -68,6 +71,24 @@ class UserBinding(TimestampMixin, Base):
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128), index=True)
     elder_id: Mapped[int] = mapped_column(ForeignKey("elders.id"))
+
+
+class VerificationCode(TimestampMixin, Base):
+    """A code texted to an elder's phone to link a web user to that elder.
+
+    Only a keyed hash of the code is stored; it expires and allows a few tries.
+    """
+
+    __tablename__ = "verification_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elders.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class MealOrder(TimestampMixin, Base):

@@ -15,6 +15,10 @@ from assistant.services.staff_accounts import hash_password
 from assistant.settings import Settings
 
 STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
+# Tests talk to /api/chat as a server-side connector, the only caller that may
+# name the user; browsers get a session cookie instead (see browser_client).
+CHAT_API_KEY = "test-connector-key"
+ACTION_TOKEN = "test-action-token"
 
 
 def free_port() -> int:
@@ -33,9 +37,24 @@ class Stack:
     db_url: str
     processes: list[ManagedProcess] = field(default_factory=list)
 
+    @property
+    def connector_headers(self) -> dict[str, str]:
+        """Headers of a server-side chat connector (the API key)."""
+        return {"Authorization": f"Bearer {CHAT_API_KEY}"}
+
     def post_chat(self, user_id: str, text: str, **extra: Any) -> httpx.Response:
+        """One /api/chat call as a connector that names ``user_id``."""
         body = {"user_id": user_id, "text": text, "channel": "web", **extra}
-        return httpx.post(f"{self.app_url}/api/chat", json=body, timeout=60)
+        return httpx.post(
+            f"{self.app_url}/api/chat",
+            json=body,
+            headers=self.connector_headers,
+            timeout=60,
+        )
+
+    def browser_client(self) -> httpx.Client:
+        """A client without credentials: the app gives it a session cookie."""
+        return httpx.Client(base_url=self.app_url, timeout=60)
 
     def chat(
         self, user_id: str, text: str, metadata: dict[str, Any] | None = None
@@ -88,6 +107,8 @@ def start_stack(
         "ASSISTANT_STAFF_USERS": json.dumps(
             {STAFF_USER: hash_password(STAFF_PASSWORD)}
         ),
+        "ASSISTANT_CHAT_API_KEY": CHAT_API_KEY,
+        "ASSISTANT_ACTION_TOKEN": ACTION_TOKEN,
         "HF_HUB_OFFLINE": "1",
         **(extra_env or {}),
     }
@@ -97,6 +118,8 @@ def start_stack(
         rasa_port=rasa_port,
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         rasa_lock_store_url=lock_store_url,
+        action_token=ACTION_TOKEN,
+        chat_api_key=CHAT_API_KEY,
     )
     processes = build_processes(settings, model=model, log_dir=tmp)
     for process in processes:

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from connectors.webchat import api, inbox, pages, voice_message
+from connectors.webchat import api, binding, inbox, pages, voice_message
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(voice_message.router)
 router.include_router(inbox.router)
+router.include_router(binding.router)
 router.include_router(pages.router)
 
 STATIC_DIR = pages.STATIC_DIR

@@ -21,6 +21,7 @@ from assistant.dialogue import RasaUnavailable, relay
 from assistant.services.elders import identify
 from assistant.services.emergencies import alert_emergency, record_emergency
 from assistant.settings import Settings
+from connectors.webchat.identity import ChatClientDep, check_rate, client_metadata
 from nlu.emergency_guard import detect_emergency
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,10 @@ router = APIRouter(tags=["chat"])
 
 
 class ChatRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w\-.:@+]+$")
+    # Only a connector with the API key names the user; a browser's is ignored.
+    user_id: str | None = Field(
+        None, min_length=1, max_length=128, pattern=r"^[\w\-.:@+]+$"
+    )
     text: str = Field(min_length=1)
     channel: Literal["web"] = "web"
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -123,8 +127,12 @@ async def chat_turn(
 
 
 @router.post("/api/chat", response_model=ChatResponse)
-async def chat(body: ChatRequest, request: Request, settings: SettingsDep) -> Any:
+async def chat(
+    body: ChatRequest, request: Request, settings: SettingsDep, client: ChatClientDep
+) -> Any:
     """Send one chat message to the assistant and return its replies."""
+    user_id = client.user_id(body.user_id)
+    await check_rate(request, settings.chat_rate_limit, client.rate_key(user_id))
     text = body.text.strip()
     if not text:
         raise HTTPException(status_code=422, detail="消息是空的 (text is empty)")
@@ -137,8 +145,8 @@ async def chat(body: ChatRequest, request: Request, settings: SettingsDep) -> An
     return await chat_turn(
         request,
         settings,
-        user_id=body.user_id,
+        user_id=user_id,
         text=text,
         channel=body.channel,
-        metadata=body.metadata,
+        metadata=client_metadata(body.metadata),
     )

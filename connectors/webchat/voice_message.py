@@ -8,6 +8,7 @@ asked to type, never answered with a guess.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import wave
 from typing import Annotated, Any
@@ -16,7 +17,9 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from assistant.deps import SettingsDep
+from connectors.webchat import messages
 from connectors.webchat.api import chat_turn
+from connectors.webchat.identity import ChatClientDep, check_rate
 from voice.asr import AsrEngine
 from voice.transcribe import transcribe_file
 
@@ -25,6 +28,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])
 
 MAX_SECONDS = 60
+MIN_RATE, MAX_RATE = 8000, 48000
 
 
 async def web_asr(request: Request) -> AsrEngine:
@@ -37,39 +41,64 @@ async def web_asr(request: Request) -> AsrEngine:
     return engine
 
 
-def _check_wav(data: bytes) -> float:
-    """Seconds of audio in ``data``; ValueError if it is not usable WAV."""
-    import io
+def check_wav(data: bytes) -> float:
+    """Seconds of audio in ``data``, after checking its header against the data.
 
+    Raises:
+        ValueError: not usable WAV; the message says why, in English.
+    """
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
-            if wav.getsampwidth() != 2 or wav.getnframes() == 0:
-                raise ValueError("not 16-bit PCM, or empty")
-            return wav.getnframes() / wav.getframerate()
+            channels, width = wav.getnchannels(), wav.getsampwidth()
+            rate, frames = wav.getframerate(), wav.getnframes()
+            if width != 2:
+                raise ValueError(f"{8 * width}-bit samples, expected 16-bit PCM")
+            if channels not in (1, 2):
+                raise ValueError(f"{channels} channels, expected mono or stereo")
+            if not MIN_RATE <= rate <= MAX_RATE:
+                raise ValueError(
+                    f"sample rate {rate} Hz, expected {MIN_RATE}-{MAX_RATE}"
+                )
+            if frames == 0:
+                raise ValueError("no audio frames")
+            seconds = frames / rate
+            if seconds > MAX_SECONDS:
+                return seconds  # refused as too long, before reading any data
+            present = len(wav.readframes(frames)) // (width * channels)
+            if present < frames:
+                raise ValueError(
+                    f"truncated: header says {frames} frames, has {present}"
+                )
+            return seconds
     except (wave.Error, EOFError) as exc:
-        raise ValueError(str(exc)) from exc
+        raise ValueError(f"not a WAV file: {exc}") from exc
 
 
 @router.post("/api/chat/voice")
 async def voice_message(
     request: Request,
     settings: SettingsDep,
-    user_id: Annotated[
-        str, Form(min_length=1, max_length=128, pattern=r"^[\w\-.:@+]+$")
-    ],
+    client: ChatClientDep,
     audio: Annotated[UploadFile, File()],
+    user_id: Annotated[
+        str | None, Form(min_length=1, max_length=128, pattern=r"^[\w\-.:@+]+$")
+    ] = None,
 ) -> Any:
     """Recognise a voice message and answer it like a typed one."""
+    user = client.user_id(user_id)
+    await check_rate(request, settings.voice_rate_limit, client.rate_key(user))
     data = await audio.read()
     try:
-        seconds = _check_wav(data)
+        seconds = check_wav(data)
     except ValueError as exc:
         raise HTTPException(
-            status_code=422, detail="录音坏了，请再录一次或打字。"
+            status_code=422, detail=f"{messages.WAV_BROKEN} (bad WAV: {exc})"
         ) from exc
     if seconds > MAX_SECONDS:
         raise HTTPException(
-            status_code=422, detail=f"录音太长了，请少于{MAX_SECONDS}秒。"
+            status_code=422,
+            detail=messages.WAV_TOO_LONG.format(seconds=MAX_SECONDS)
+            + f" (recording of {seconds:.0f} s, limit {MAX_SECONDS} s)",
         )
     engine = await web_asr(request)
     if not engine.chinese:
@@ -85,7 +114,7 @@ async def voice_message(
     answer = await chat_turn(
         request,
         settings,
-        user_id=user_id,
+        user_id=user,
         text=heard,
         channel="web",
         metadata={"voice_message": True},

@@ -16,6 +16,7 @@ from assistant.app import create_app
 from assistant.db import Emergency, OutboxMessage, session_scope
 from assistant.settings import Settings
 from bench.sim.stack import free_port
+from connectors.webchat.identity import read_cookie
 from tests.utils.staff import TEST_ORIGIN
 
 
@@ -67,7 +68,9 @@ def test_emergency_said_while_rasa_is_down_is_recorded(
     assert response.json()["emergency_recorded"] is True
     rows = emergencies(settings)
     assert len(rows) == 1
-    assert rows[0].user_id == "fam-2"
+    # The browser's own user_id is ignored: the session cookie names the user.
+    assert rows[0].user_id == read_cookie(settings, client.cookies["chat_session"])
+    assert rows[0].user_id.startswith("web-")
     assert rows[0].utterance == "我爸摔倒了起不来了"
     assert rows[0].emergency_type == "fall"
     assert "120" in response.json()["messages"][0]["text"]
@@ -86,7 +89,6 @@ def test_emergency_said_while_rasa_is_down_is_recorded(
 @pytest.mark.parametrize(
     "body",
     [
-        {"text": "你好"},  # no user_id
         {"user_id": "u", "text": ""},
         {"user_id": "u", "text": "   "},
         {"user_id": "u", "text": "你好", "channel": "sms"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,33 @@ def wav(seconds: float, rate: int = 16000) -> bytes:
     return out.getvalue()
 
 
+def wav_header(
+    *, rate: int = 16000, channels: int = 1, bits: int = 16, data_bytes: int = 3200
+) -> bytes:
+    """A hand-made RIFF/WAVE header (the fields a broken recorder gets wrong)."""
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * block, block, bits)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
+
+
+BROKEN_HEADERS = {
+    "sample rate 0": wav_header(rate=0) + b"\x00" * 3200,
+    "three channels": wav_header(channels=3, data_bytes=4800) + b"\x00" * 4800,
+    "8-bit": wav_header(bits=8, data_bytes=1600) + b"\x80" * 1600,
+    "truncated": wav_header(data_bytes=32000) + b"\x00" * 1000,
+    "absurd duration": wav_header(rate=8000, data_bytes=0x7FFFFFF0) + b"\x00" * 1000,
+    "absurd rate": wav_header(rate=4_000_000) + b"\x00" * 3200,
+}
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(
@@ -36,15 +64,16 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         asr_model_path=str(KOREAN_MODEL),
         asr_model_lang="ko",
         run_workers=False,
+        voice_rate_limit="1000/minute",
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 
-def post(client: TestClient, data: bytes, user_id: str = "fam-voice"):
+def post(client: TestClient, data: bytes, user_id: str | None = None):
     return client.post(
         "/api/chat/voice",
-        data={"user_id": user_id},
+        data={"user_id": user_id} if user_id else {},
         files={"audio": ("voice.wav", data, "audio/wav")},
     )
 
@@ -56,6 +85,15 @@ def test_broken_audio_gets_a_clear_422(client: TestClient, data: bytes) -> None:
     response = post(client, data)
     assert response.status_code == 422
     assert "录音坏了" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_HEADERS))
+def test_broken_wav_headers_get_422_never_500(client: TestClient, name: str) -> None:
+    response = post(client, BROKEN_HEADERS[name])
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "录音" in detail  # Chinese for the user
+    assert "(" in detail and any(c.isascii() and c.isalpha() for c in detail)
 
 
 def test_too_long_recording_is_refused(client: TestClient) -> None:

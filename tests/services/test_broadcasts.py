@@ -101,10 +101,18 @@ def test_worker_sends_sms_but_leaves_chat_rows_for_the_page(
         assert broadcasts.collect_chat(session, user_id="fam-1") == []
 
 
+# A server-side chat connector: the only caller that may name the chat user.
+CONNECTOR = {"Authorization": "Bearer connector-key"}
+
+
 @pytest.fixture()
 def client(settings: Settings) -> Iterator[TestClient]:
     settings = settings.model_copy(
-        update={"staff_users": staff_users("tester", "pw"), "run_workers": False}
+        update={
+            "staff_users": staff_users("tester", "pw"),
+            "run_workers": False,
+            "chat_api_key": "connector-key",
+        }
     )
     with same_origin_client(create_app(settings)) as test_client:
         yield test_client
@@ -145,10 +153,14 @@ def test_staff_schedule_and_track_and_chat_inbox(
         broadcasts.dispatch_due(session)
     listed = client.get("/api/staff/broadcasts").json()
     assert listed[0]["status"] == "sent" and listed[0]["deliveries"] == {"pending": 1}
-    inbox = client.get("/api/chat/inbox", params={"user_id": "fam-1"}).json()
+    inbox = client.get(
+        "/api/chat/inbox", params={"user_id": "fam-1"}, headers=CONNECTOR
+    ).json()
     assert [m["text"][:9] for m in inbox["messages"]] == ["陌生电话要钱，先挂断"[:9]]
     assert (
-        client.get("/api/chat/inbox", params={"user_id": "fam-1"}).json()["messages"]
+        client.get(
+            "/api/chat/inbox", params={"user_id": "fam-1"}, headers=CONNECTOR
+        ).json()["messages"]
         == []
     )
     assert client.get("/api/staff/broadcasts").json()[0]["deliveries"] == {"sent": 1}

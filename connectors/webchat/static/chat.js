@@ -3,9 +3,7 @@
 const log = document.getElementById("log");
 const quick = document.getElementById("quick");
 const input = document.getElementById("text");
-const userId = localStorage.getItem("chat_user_id") ||
-  "web-" + Math.random().toString(36).slice(2, 12);
-localStorage.setItem("chat_user_id", userId);
+// Who is chatting is kept by the server in an HttpOnly session cookie.
 
 function addBubble(who, text, citations) {
   const row = document.createElement("div");
@@ -51,10 +49,10 @@ async function send(text, shown) {
   try {
     const r = await fetch("/api/chat", {
       method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({user_id: userId, text: text, channel: "web"}),
+      body: JSON.stringify({text: text, channel: "web"}),
     });
     const body = await r.json();
-    if (r.status === 422) addBubble("error", typeof body.detail === "string" ? body.detail : "消息有问题，请再试一次。");
+    if (r.status === 422 || r.status === 429 || r.status === 413) addBubble("error", typeof body.detail === "string" ? body.detail : "消息有问题，请再试一次。");
     else render(body, r.ok);
   } catch (e) {
     addBubble("error", "网络断了，请稍后再试。");
@@ -109,7 +107,6 @@ document.getElementById("voice").addEventListener("click", async (ev) => {
     node.disconnect(); source.disconnect(); stream.getTracks().forEach((t) => t.stop());
     await ctx.close();
     const form = new FormData();
-    form.append("user_id", userId);
     form.append("audio", wavFile(chunks, 16000), "voice.wav");
     const r = await fetch("/api/chat/voice", {method: "POST", body: form});
     const body = await r.json().catch(() => ({}));
@@ -121,7 +118,7 @@ document.getElementById("voice").addEventListener("click", async (ev) => {
 
 async function checkInbox() {
   try {
-    const r = await fetch("/api/chat/inbox?user_id=" + encodeURIComponent(userId));
+    const r = await fetch("/api/chat/inbox");
     if (r.ok) for (const m of (await r.json()).messages) addBubble("bot", "【提醒】" + m.text);
   } catch (e) { /* offline: try again next time */ }
 }
