@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import actions_webhook, health
@@ -73,6 +75,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A number the database cannot hold (an id like 10**24) is bad input, not a crash."""
+    logger.info("request value out of the database's range: %s", type(exc).__name__)
+    return JSONResponse(
+        status_code=422,
+        content={"detail": webchat_messages.OUT_OF_RANGE},
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (the environment's settings by default)."""
     settings = settings or get_settings()
@@ -91,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ChatSessionMiddleware, settings=settings, limiter=app.state.limiter
     )
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)  # SQLite
+    app.add_exception_handler(DataError, _out_of_range)  # PostgreSQL
 
     app.include_router(health.router)
     app.include_router(actions_webhook.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 TOO_MANY = "您发得太快了，请歇一会儿，过一分钟再试。"
 BODY_TOO_LARGE = "内容太大了，发不过去。录音请短一点，少于一分钟。(body too large)"
 BAD_API_KEY = "连接器密钥不对。(invalid connector API key)"
+OUT_OF_RANGE = "输入的数字太大了，请检查一下。(value out of range)"
 NO_SESSION = "请刷新页面再试。(no chat session)"
 
 BOUND = "绑定好了。以后订餐、查询都按{name}老人的档案办。"

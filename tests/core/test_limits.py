@@ -187,3 +187,20 @@ def test_webhook_with_the_token_reaches_the_executor(client: TestClient) -> None
         headers=headers,
     )
     assert unknown.status_code == 404
+
+
+def test_an_id_the_database_cannot_hold_is_422_not_500(
+    client: TestClient, settings: Settings
+) -> None:
+    """Found by schemathesis: /api/staff/elders/468338323225813257814016/… gave 500."""
+    app = client.app
+
+    @app.get("/probe/{elder_id}")  # type: ignore[attr-defined]
+    def probe(elder_id: int) -> dict[str, bool]:
+        with session_scope(settings.effective_database_url) as session:
+            return {"found": session.get(Elder, elder_id) is not None}
+
+    assert client.get("/probe/1").json() == {"found": False}
+    response = client.get(f"/probe/{10**24}")
+    assert response.status_code == 422
+    assert "太大" in response.json()["detail"]
