@@ -4,7 +4,7 @@ import shutil
 
 import yaml
 
-from assistant.rasa_project import training_hash, write_endpoints
+from assistant.rasa_project import rasa_run_command, training_hash, write_endpoints
 from assistant.settings import PROJECT_ROOT, Settings
 
 
@@ -30,6 +30,12 @@ def test_endpoints_for_embedded_defaults(tmp_path) -> None:
     path = write_endpoints(settings, app_url="http://127.0.0.1:8000")
     endpoints = yaml.safe_load(path.read_text())
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:8000/webhook"
+    # The action token rides in a header (Rasa's `token:` would put it in the URL).
+    assert endpoints["action_endpoint"]["headers"] == {
+        "Authorization": f"Bearer {settings.action_token}"
+    }
+    assert "token" not in endpoints["action_endpoint"]
+    assert path.stat().st_mode & 0o777 == 0o600
     assert endpoints["tracker_store"] == {
         "type": "SQL",
         "dialect": "sqlite",
@@ -60,3 +66,12 @@ def test_endpoints_for_production(tmp_path) -> None:
     assert (
         endpoints["lock_store"]["port"] == 6380 and endpoints["lock_store"]["db"] == 2
     )
+
+
+def test_rasa_listens_on_loopback_with_its_api_token(tmp_path) -> None:
+    settings = Settings(var_dir=tmp_path, rasa_token="tok-1")
+    command = rasa_run_command(
+        settings, model=tmp_path / "m.tar.gz", endpoints=tmp_path / "e.yml", port=5999
+    )
+    assert command[command.index("--interface") + 1] == "127.0.0.1"
+    assert command[command.index("--auth-token") + 1] == "tok-1"
