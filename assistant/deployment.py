@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # Settings whose default is a placeholder that must be replaced before exposure.
 # A new shared secret is one more name here (a test checks none is forgotten).
-SECRET_SETTINGS: tuple[str, ...] = ("session_secret", "rasa_token")
+SECRET_SETTINGS: tuple[str, ...] = ("session_secret", "rasa_token", "action_token")
 PLACEHOLDER_PREFIXES = ("change-me", "local-")
 MIN_SECRET_CHARS = 16
 TWILIO_SETTINGS = ("twilio_account_sid", "twilio_auth_token", "twilio_from_number")

@@ -42,6 +42,7 @@ def test_hash_prints_an_argon2_hash_that_logs_in(tmp_path: Path) -> None:
         app_host="0.0.0.0",  # a hash, unlike a plain password, is fine beyond loopback
         session_secret="s" * 32,
         rasa_token="r" * 32,
+        action_token="a" * 32,
     )
     with same_origin_client(create_app(settings)) as client:
         login(client, "值班员", "值班 ｐａｓｓ 1")

@@ -92,6 +92,7 @@ def test_the_public_url_is_an_allowed_origin(settings: Settings) -> None:
             "public_url": "https://station.example",
             "session_secret": "s" * 32,
             "rasa_token": "r" * 32,
+            "action_token": "a" * 32,
         }
     )
     with TestClient(create_app(public)) as client:
