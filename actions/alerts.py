@@ -8,14 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import Who, db, find_elder, who
+from actions.messages import CHANNEL_LABELS
 from assistant.db import Elder
 from assistant.services.alerts import subscribe, unsubscribe
 
 logger = logging.getLogger(__name__)
-
-CHANNEL_LABELS = {"chat": "网上消息", "sms": "短信", "call": "电话"}
 
 
 def addresses(w: Who, elder: Elder | None) -> dict[str, str]:
@@ -41,16 +41,21 @@ class ActionSubscribeAlerts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         w = who(tracker)
-        with db() as session:
-            elder = find_elder(session, tracker)
-            targets = addresses(w, elder)
-            for channel, address in targets.items():
-                subscribe(
-                    session,
-                    channel=channel,
-                    address=address,
-                    elder_id=elder.id if elder else None,
-                )
+        try:
+            with db() as session:
+                elder = find_elder(session, tracker)
+                targets = addresses(w, elder)
+                for channel, address in targets.items():
+                    subscribe(
+                        session,
+                        channel=channel,
+                        address=address,
+                        elder_id=elder.id if elder else None,
+                    )
+        except SQLAlchemyError:
+            logger.error("alert subscription failed", exc_info=True)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
         logger.info("alerts subscribed on %s", sorted(targets))
         labels = "、".join(CHANNEL_LABELS[c] for c in targets)
         dispatcher.utter_message(response="utter_alerts_subscribed", channels=labels)
@@ -67,13 +72,18 @@ class ActionUnsubscribeAlerts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         w = who(tracker)
-        with db() as session:
-            elder = find_elder(session, tracker)
-            targets = addresses(w, elder)
-            if elder is not None and elder.phone:
-                targets.setdefault("sms", elder.phone)
-                targets.setdefault("call", elder.phone)
-            revoked = unsubscribe(session, addresses=targets)
+        try:
+            with db() as session:
+                elder = find_elder(session, tracker)
+                targets = addresses(w, elder)
+                if elder is not None and elder.phone:
+                    targets.setdefault("sms", elder.phone)
+                    targets.setdefault("call", elder.phone)
+                revoked = unsubscribe(session, addresses=targets)
+        except SQLAlchemyError:
+            logger.error("alert unsubscription failed", exc_info=True)
+            dispatcher.utter_message(response="utter_alerts_failed")
+            return []
         logger.info("alerts revoked: %s", len(revoked))
         dispatcher.utter_message(response="utter_alerts_unsubscribed")
         return []

@@ -1,4 +1,4 @@
-"""What every dialogue action needs: who is talking, a DB session, elder-mode replies."""
+"""What every dialogue action needs: who is talking, a DB session, yes/no, interruptions."""
 
 from __future__ import annotations
 
@@ -11,33 +11,21 @@ from typing import Any
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from actions.lexicon import (
+    HUMAN_WORDS,
+    INTERRUPTS,
+    NO_PHRASES,
+    NO_WORDS,
+    STOP_WORDS,
+    YES_PHRASES,
+    YES_WORDS,
+)
 from assistant.db import Elder, session_scope
-from assistant.services.elders import find_phone, identify, normalize_phone
+from assistant.services.elders import identify, normalize_phone
 from assistant.settings import Settings, get_settings
 from nlu.emergency_guard import detect_emergency
 
-YES_WORDS = ("对", "是的", "是", "好", "可以", "行", "没错", "嗯", "要", "确认", "中")
-NO_WORDS = ("不对", "不是", "不要", "不用", "不行", "错了", "不", "没有")
-# Intents that step out of any form (rules take over, then the form may go on).
-INTERRUPTS = (
-    "report_emergency",
-    "request_human",
-    "report_fraud",
-    "repeat",
-    "elder_mode",
-)
-HUMAN_WORDS = (
-    "人工",
-    "工作人员",
-    "真人",
-    "客服",
-    "转人",
-    "找人",
-    "跟人",
-    "接线员",
-    "值班",
-)
-STOP_WORDS = ("算了", "不订了", "取消", "不要了", "退出")
+_PUNCT = re.compile(r"[，。！？,.!?\s]")
 
 
 @dataclass(frozen=True)
@@ -100,20 +88,31 @@ def intent_of(tracker: Tracker) -> str:
     return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
 
 
+def entity_texts(tracker: Tracker, name: str) -> list[str]:
+    """What NLU tagged as entity ``name`` in the latest message (text, then value)."""
+    found: list[str] = []
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name:
+            found += [str(v) for v in (entity.get("text"), entity.get("value")) if v]
+    return found
+
+
 def is_yes(tracker: Tracker) -> bool:
     """An answer that agrees (by intent or by the words)."""
-    text = re.sub(r"[，。！？,.!?\s]", "", text_of(tracker))
-    if intent_of(tracker) == "affirm":
+    text = _PUNCT.sub("", text_of(tracker))
+    if is_no(tracker):
+        return False
+    if intent_of(tracker) == "affirm" or any(p in text for p in YES_PHRASES):
         return True
-    return (
-        bool(text) and not is_no(tracker) and any(text.startswith(w) for w in YES_WORDS)
-    )
+    return bool(text) and any(text.startswith(w) for w in YES_WORDS)
 
 
 def is_no(tracker: Tracker) -> bool:
     """An answer that disagrees (by intent or by the words)."""
-    text = re.sub(r"[，。！？,.!?\s]", "", text_of(tracker))
-    return intent_of(tracker) == "deny" or any(text.startswith(w) for w in NO_WORDS)
+    text = _PUNCT.sub("", text_of(tracker))
+    if intent_of(tracker) == "deny" or any(p in text for p in NO_PHRASES):
+        return True
+    return any(text.startswith(w) for w in NO_WORDS)
 
 
 def wants_stop(tracker: Tracker) -> bool:
@@ -126,39 +125,41 @@ def service_number(label: str) -> str:
     return settings().service_directory.get(label, "")
 
 
-async def with_next_slot(
-    form: Any, events: list[Any], dispatcher: Any, tracker: Tracker, domain: Any
-) -> list[Any]:
-    """Append the form's next ``requested_slot`` (forms that override ``run``)."""
-    for event in events:
-        if isinstance(event, dict) and event.get("event") == "slot":
-            tracker.slots[event["name"]] = event.get("value")
-    required = await form.required_slots(
-        form.domain_slots(domain), dispatcher, tracker, domain
-    )
-    missing = [s for s in required if tracker.slots.get(s) is None]
-    return [
-        *events,
-        {
-            "event": "slot",
-            "timestamp": None,
-            "name": "requested_slot",
-            "value": missing[0] if missing else None,
-        },
-    ]
+def answering(tracker: Tracker, form: str) -> bool:
+    """The form runs on a fresh user message, not on its way back from another action."""
+    skipped_form = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind in ("slot", "active_loop", "user_featurization"):
+            continue
+        if kind == "action" and event.get("name") == form and not skipped_form:
+            skipped_form = True
+            continue
+        return kind == "user"
+    return False
 
 
-def interrupts(tracker: Tracker) -> bool:
-    """Whether this answer steps out of a form.
+def interrupts(tracker: Tracker, *, answered: bool) -> bool:
+    """Whether the latest message steps out of the running form.
 
-    A form answer (a bare phone number, a name) is sometimes classified as an
-    emergency or a request for a person; those count only with their own words.
+    An answer to the form's own question is an answer: "赵大爷", a bare phone
+    number or "派出所后面的平房" fill their slot whatever label NLU gave them.
+    Only the emergency guard's high-risk phrases, an explicit request for a
+    person, or an emergency (or other interrupting) sentence that answers
+    nothing leave the form.
+
+    Args:
+        tracker: the conversation, latest message included.
+        answered: the message fills the slot the form asked for.
     """
-    intent, text = intent_of(tracker), text_of(tracker)
-    if intent not in INTERRUPTS:
+    text = text_of(tracker)
+    if detect_emergency(text) is not None:
+        return True
+    intent = intent_of(tracker)
+    if intent == "request_human" and any(word in text for word in HUMAN_WORDS):
+        return True
+    if answered or intent not in INTERRUPTS:
         return False
-    if intent == "report_emergency":
-        return detect_emergency(text) is not None or find_phone(text) is None
-    if intent == "request_human":
-        return any(word in text for word in HUMAN_WORDS)
-    return True
+    # Without its own words, a request for a person is not one (an address near a
+    # police station reads like one to the classifier).
+    return intent != "request_human"

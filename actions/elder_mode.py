@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import db, find_elder, metadata, text_of
+from actions.lexicon import ELDER_MODE_OFF_WORDS
 
 REPEAT_VOICE = {"rate": 115, "volume": 1.0}
-OFF_WORDS = ("关闭", "关掉", "取消", "不用", "不要", "退出", "正常模式")
 
 
 def elder_mode_default(tracker: Tracker) -> bool:
@@ -59,7 +59,7 @@ class ActionElderMode(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        on = not any(word in text_of(tracker) for word in OFF_WORDS)
+        on = not any(word in text_of(tracker) for word in ELDER_MODE_OFF_WORDS)
         with db() as session:
             elder = find_elder(session, tracker)
             if elder is not None:

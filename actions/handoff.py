@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import db, find_elder, settings, text_of, who
 from assistant.services.handoff import request_callback
@@ -20,22 +21,31 @@ def hand_off(
 ) -> list[EventType]:
     """Record a call-back request and give the duty number from settings."""
     w = who(tracker)
-    with db() as session:
-        elder = find_elder(session, tracker)
-        request = request_callback(
-            session,
-            user_id=w.user_id,
-            channel=w.channel,
-            elder_id=elder.id if elder else None,
-            phone=w.caller_phone or (elder.phone if elder else None),
-            reason=f"{reason}: {text_of(tracker)}",
-        )
-        callback_id = request.id
-    logger.info("callback request %s (%s) on %s", callback_id, reason, w.channel)
     duty = settings().duty_phone
-    if duty:
+    try:
+        with db() as session:
+            elder = find_elder(session, tracker)
+            request = request_callback(
+                session,
+                user_id=w.user_id,
+                channel=w.channel,
+                elder_id=elder.id if elder else None,
+                phone=w.caller_phone or (elder.phone if elder else None),
+                reason=f"{reason}: {text_of(tracker)}",
+            )
+            callback_id: int | None = request.id
+    except SQLAlchemyError:
+        logger.error("callback request (%s) not recorded", reason, exc_info=True)
+        callback_id = None
+    if callback_id is None:
+        dispatcher.utter_message(response="utter_handoff_failed")
+        if duty:
+            dispatcher.utter_message(response="utter_duty_phone", duty_phone=duty)
+    elif duty:
+        logger.info("callback request %s (%s) on %s", callback_id, reason, w.channel)
         dispatcher.utter_message(response="utter_handoff_duty", duty_phone=duty)
     else:
+        logger.info("callback request %s (%s) on %s", callback_id, reason, w.channel)
         dispatcher.utter_message(response="utter_handoff_callback")
     dispatcher.utter_message(json_message={"handoff": True, "callback_id": callback_id})
     events: list[EventType] = [SlotSet("fallback_count", 0.0)]

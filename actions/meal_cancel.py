@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import logging
-import re
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.executor import CollectingDispatcher as Dispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import (
-    db,
-    find_elder,
-    interrupts,
-    is_no,
-    is_yes,
-    settings,
-    text_of,
-    who,
-)
+from actions.common import db, find_elder, is_no, is_yes, settings, text_of, who
+from actions.forms import InterruptibleForm, keep_or_retry
 from actions.meal_orders import order_lines
 from assistant.db import MealOrder
 from assistant.services import cn_parse, meals
 
 logger = logging.getLogger(__name__)
 
-_ORDINAL = re.compile(r"第?\s*(\d{1,2})\s*[个份条]?")
+KEEP = "keep"  # cancel_choice when the user decides to keep the order
 
 
 def _upcoming(tracker: Tracker) -> list[MealOrder]:
@@ -35,7 +27,10 @@ def _upcoming(tracker: Tracker) -> list[MealOrder]:
     with db() as session:
         elder = find_elder(session, tracker)
         return meals.upcoming_orders(
-            session, settings(), user_id=w.user_id, elder_id=elder.id if elder else None
+            session=session,
+            settings=settings(),
+            user_id=w.user_id,
+            elder_id=elder.id if elder else None,
         )
 
 
@@ -53,13 +48,13 @@ def pick(orders: list[MealOrder], text: str, *, yes: bool) -> MealOrder | None:
     ]
     if (day or kind) and len(matches) == 1:
         return matches[0]
-    number = _ORDINAL.search(cn_parse._digits(text))
-    if number and 1 <= int(number.group(1)) <= len(orders):
-        return orders[int(number.group(1)) - 1]
+    number = cn_parse.ordinal(text)
+    if number and 1 <= number <= len(orders):
+        return orders[number - 1]
     return None
 
 
-class ValidateCancelForm(FormValidationAction):
+class ValidateCancelForm(InterruptibleForm):
     """Finds which order to cancel from any kind of answer."""
 
     def name(self) -> str:
@@ -68,38 +63,28 @@ class ValidateCancelForm(FormValidationAction):
     async def required_slots(
         self,
         domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
+        dispatcher: Dispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
         return ["cancel_choice"] if _upcoming(tracker) else []
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if interrupts(tracker):
-            return []
-        orders = _upcoming(tracker)
-        if not orders:
-            return [SlotSet("requested_slot", None)]
-        text = text_of(tracker)
-        choice = pick(orders, text, yes=is_yes(tracker))
+    def extract_cancel_choice(
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot") == "cancel_choice"
+        if tracker.get_slot("cancel_choice") and not asked:
+            return {}
+        choice = pick(
+            _upcoming(tracker), text_of(tracker), yes=asked and is_yes(tracker)
+        )
         if choice is not None:
-            return [
-                SlotSet("cancel_choice", str(choice.id)),
-                SlotSet("requested_slot", None),
-            ]
-        if tracker.get_slot("requested_slot") == "cancel_choice":
-            if is_no(tracker):
-                return [
-                    SlotSet("cancel_choice", "keep"),
-                    SlotSet("requested_slot", None),
-                ]
-            dispatcher.utter_message(response="utter_meal_retry")
-        return [
-            SlotSet("cancel_choice", None),
-            SlotSet("requested_slot", "cancel_choice"),
-        ]
+            return {"cancel_choice": str(choice.id)}
+        if not asked:
+            return {}
+        return {"cancel_choice": KEEP if is_no(tracker) else None}
+
+    validate_cancel_choice = keep_or_retry("cancel_choice", "utter_meal_retry")
 
 
 class ActionAskCancelChoice(Action):
@@ -109,17 +94,11 @@ class ActionAskCancelChoice(Action):
         return "action_ask_cancel_choice"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         orders = _upcoming(tracker)
-        if len(orders) == 1:
-            dispatcher.utter_message(
-                response="utter_cancel_one", orders=order_lines(orders)
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_cancel_which", orders=order_lines(orders)
-            )
+        response = "utter_cancel_one" if len(orders) == 1 else "utter_cancel_which"
+        dispatcher.utter_message(response=response, orders=order_lines(orders))
         return []
 
 
@@ -130,29 +109,34 @@ class ActionCancelMeal(Action):
         return "action_cancel_meal"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         choice = tracker.get_slot("cancel_choice")
         reset: list[EventType] = [SlotSet("cancel_choice", None)]
         if not choice:
             dispatcher.utter_message(response="utter_meal_none")
             return reset
-        if choice == "keep":
+        if choice == KEEP:
             dispatcher.utter_message(response="utter_cancel_kept")
             return reset
-        with db() as session:
-            order = session.get(MealOrder, int(choice))
-            if order is None or order.status != "booked":
-                dispatcher.utter_message(response="utter_meal_none")
-                return reset
-            if not meals.can_cancel(settings(), order):
-                dispatcher.utter_message(
-                    response="utter_cancel_too_late",
-                    cutoff=settings().meal_cutoff_minutes,
+        conf = settings()
+        try:
+            with db() as session:
+                done = meals.cancel_order(
+                    session=session, settings=conf, order_id=int(choice)
                 )
-                return reset
-            meals.cancel_order(session, order)
-            line = order_lines([order])[3:]
-        logger.info("meal order %s cancelled", choice)
-        dispatcher.utter_message(response="utter_cancel_done", order=line)
+                line = order_lines([done.order])[3:] if done.order else ""
+        except SQLAlchemyError:
+            logger.error("meal order %s: cancelling failed", choice, exc_info=True)
+            dispatcher.utter_message(response="utter_cancel_failed")
+            return reset
+        if done.outcome == "not_found":
+            dispatcher.utter_message(response="utter_meal_none")
+        elif done.outcome == "too_late":
+            dispatcher.utter_message(
+                response="utter_cancel_too_late", cutoff=conf.meal_cutoff_minutes
+            )
+        else:
+            logger.info("meal order %s cancelled", choice)
+            dispatcher.utter_message(response="utter_cancel_done", order=line)
         return reset

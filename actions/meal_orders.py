@@ -11,14 +11,25 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from actions.common import db, find_elder, settings, who
-from actions.meal_form import ORDER_SLOTS
+from actions.meal_slots import ORDER_SLOTS
 from assistant.services import meals
+from assistant.services.elders import register_unverified
 
 logger = logging.getLogger(__name__)
 
-RESET = (*ORDER_SLOTS, "meal_confirmed", "meal_changing", "meal_alt")
+RESET = (
+    *ORDER_SLOTS,
+    "meal_confirmed",
+    "meal_changing",
+    "meal_alt",
+    "elder_name",
+    "use_caller_phone",
+    "elder_phone",
+    "elder_address",
+)
 
 
 def summary(tracker: Tracker) -> str:
@@ -86,14 +97,14 @@ class ActionMealSave(Action):
         try:
             with db() as session:
                 if not meals.check_order(
-                    session, conf, day=day, meal=meal, count=count
+                    session=session, settings=conf, day=day, meal=meal, count=count
                 ).ok:
                     dispatcher.utter_message(response="utter_meal_rule_changed")
                     return reset
-                elder = find_elder(session, tracker)
+                elder_id = _elder_id(session, tracker)
                 order = meals.create_order(
-                    session,
-                    elder_id=elder.id if elder else None,
+                    session=session,
+                    elder_id=elder_id,
                     user_id=w.user_id,
                     channel=w.channel,
                     day=day,
@@ -111,7 +122,27 @@ class ActionMealSave(Action):
         dispatcher.utter_message(
             response="utter_meal_booked", order=summary(tracker), order_id=order_id
         )
-        return [*reset, SlotSet("last_meal_order_id", str(order_id))]
+        events = [*reset, SlotSet("last_meal_order_id", str(order_id))]
+        return events + ([SlotSet("elder_id", str(elder_id))] if elder_id else [])
+
+
+def _elder_id(session: Session, tracker: Tracker) -> int | None:
+    """The elder of this order; a profile from the form's answers if unknown."""
+    elder = find_elder(session, tracker)
+    if elder is not None:
+        return elder.id
+    name, phone = tracker.get_slot("elder_name"), tracker.get_slot("elder_phone")
+    if not (name and phone):
+        return None
+    w = who(tracker)
+    return register_unverified(
+        session,
+        channel=w.channel,
+        user_id=w.user_id,
+        name=str(name),
+        phone=str(phone),
+        address=tracker.get_slot("elder_address"),
+    ).id
 
 
 def order_lines(orders: list[Any]) -> str:
@@ -139,8 +170,8 @@ class ActionCheckMeal(Action):
         with db() as session:
             elder = find_elder(session, tracker)
             orders = meals.upcoming_orders(
-                session,
-                settings(),
+                session=session,
+                settings=settings(),
                 user_id=w.user_id,
                 elder_id=elder.id if elder else None,
             )

@@ -107,7 +107,7 @@ EMERGENCY_TYPES: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _ in _PATT
 
 # Words that make a phrase hypothetical or preventive when they come just before it.
 _HYPOTHETICAL = re.compile(
-    r"(防|预防|防止|避免|以防|防范|万一|如果|要是|假如|怕|担心|容易|预警|识别|急救知识)"
+    r"((?<!消)防|预防|防止|避免|以防|防范|万一|如果|要是|假如|怕|担心|容易|预警|识别|急救知识)"
 )
 # A fraud story ("someone called saying your son had an accident") is not itself
 # an emergency; only the general cries for help are set aside for it.
@@ -126,6 +126,11 @@ _URGENT = re.compile(
     r"救命|快(来|点|救|叫|帮|打|送|过来)|赶快|赶紧|马上|着急|急死|急啊|好急|刚才|刚刚|"
     r"正在|帮帮|打120|叫120|救护车|怎么办啊|来人|不行了|在地上|起不来|叫不醒|止不住"
 )
+# A phrase that is part of a place name ("急救中心旁边", "摔跤馆对面") is an address.
+_PLACE_NAME = re.compile(
+    r"(急救|摔跤|中毒|烧伤|烫伤|骨折|胸痛|卒中|心梗|救护|急诊)"
+    r"(中心|站|馆|科|所|队|医院|门诊|大楼|楼|病房|病区)(?![不起稳住了])"
+)
 _STRIP = re.compile(r"[\s，。！？、,.!?；;：:“”\"'‘’（）()…~～—\-]+")
 
 
@@ -135,8 +140,8 @@ def normalise(text: str) -> str:
 
 
 def _is_hypothetical(text: str, start: int) -> bool:
-    window = text[max(0, start - 4) : start]
-    return bool(_HYPOTHETICAL.search(window))
+    # Search in place (not a slice) so "消防" before the window is still seen.
+    return bool(_HYPOTHETICAL.search(text, max(0, start - 4), start))
 
 
 def _scan(text: str) -> list[EmergencyMatch]:
@@ -174,6 +179,11 @@ def detect_emergency(text: str) -> EmergencyMatch | None:
             continue
         if urgent:
             return match
+        if any(
+            p.start() <= match.start and match.end <= p.end()
+            for p in _PLACE_NAME.finditer(clean)
+        ):
+            continue
         if preventive or _is_hypothetical(clean, match.start):
             continue
         if policy and not clean[match.end : match.end + 1] == "了":

@@ -96,15 +96,12 @@ def entity_figures(items: list[dict[str, Any]], records: list[dict[str, Any]]) -
     }
 
 
-def print_report(figures: dict[str, Any]) -> None:
+def print_intents(figures: dict[str, Any]) -> None:
+    """Accuracy, macro F1, emergency recall and per-intent recall, worst first."""
     print(f"utterances            {figures['n']}")
     print(f"intent accuracy       {figures['intent_accuracy']:.4f}")
     print(f"macro F1              {figures['macro_f1']:.4f}")
     print(f"report_emergency rec. {figures['report_emergency_recall']}")
-    print(f"guard overrides       {figures['guard_overrides']}")
-    print(f"entity recall         {figures['entity_recall']}")
-    for name, value in figures["per_entity_recall"].items():
-        print(f"  {name:<20}{value:.4f}")
     print("per-intent recall (support, precision, F1):")
     for label, row in sorted(
         figures["per_intent"].items(), key=lambda kv: kv[1]["recall"]
@@ -116,6 +113,14 @@ def print_report(figures: dict[str, Any]) -> None:
     print("worst confusions (gold -> predicted: count):")
     for row in figures["confusions"][:10]:
         print(f"  {row['gold']} -> {row['predicted']}: {row['count']}")
+
+
+def print_report(figures: dict[str, Any]) -> None:
+    print_intents(figures)
+    print(f"guard overrides       {figures['guard_overrides']}")
+    print(f"entity recall         {figures['entity_recall']}")
+    for name, value in figures["per_entity_recall"].items():
+        print(f"  {name:<20}{value:.4f}")
 
 
 def main(argv: list[str] | None = None) -> int:

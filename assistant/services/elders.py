@@ -122,7 +122,13 @@ def bind_with_code(
 
 
 def register_unverified(
-    session: Session, *, channel: str, user_id: str, name: str, phone: str
+    session: Session,
+    *,
+    channel: str,
+    user_id: str,
+    name: str,
+    phone: str,
+    address: str | None = None,
 ) -> Elder:
     """Profile from what the user said, unverified until staff confirm it.
 
@@ -140,6 +146,8 @@ def register_unverified(
         current = Elder(name=name, verified=False)
         session.add(current)
     current.name = name
+    if address:
+        current.address = address
     if holder is None or holder.id == current.id:
         current.phone, current.claimed_phone = norm, None
     else:

@@ -1,4 +1,7 @@
-"""Fraud check: recognise common scams, record the report, alert family on consent."""
+"""Fraud check: recognise common scams, record the report, alert family on consent.
+
+Database functions take keyword arguments only; the caller owns the transaction.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +43,8 @@ def detect_pattern(text: str) -> str | None:
 
 
 def record_report(
-    session: Session,
     *,
+    session: Session,
     user_id: str,
     channel: str,
     elder_id: int | None,
@@ -60,8 +63,15 @@ def record_report(
     return report
 
 
-def alert_family(session: Session, report: FraudReport) -> int:
-    """SMS the elder's family contacts about the report; how many were queued."""
+def alert_family(*, session: Session, report_id: int) -> int | None:
+    """SMS the elder's family contacts about a report; how many were queued.
+
+    Returns:
+        The number of messages queued, or None when the report does not exist.
+    """
+    report = session.get(FraudReport, report_id)
+    if report is None:
+        return None
     elder = session.get(Elder, report.elder_id) if report.elder_id else None
     phones = [c.get("phone") for c in (elder.family_contacts if elder else []) or []]
     text = (

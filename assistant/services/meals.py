@@ -1,4 +1,8 @@
-"""Meal orders and the station's rules: meal times, cut-off, days ahead, capacity."""
+"""Meal orders and the station's rules: meal times, cut-off, days ahead, capacity.
+
+Database functions take keyword arguments only (``session=``, ``settings=``), as
+the FastAPI template's crud does; the caller owns the transaction.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from assistant.settings import Settings
 
 MEAL_ORDER = ("breakfast", "lunch", "dinner")
 MEAL_LABELS = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
-MODE_LABELS = {"delivery": "送餐到家", "dine_in": "到驿站吃"}
+MODE_LABELS = {"delivery": "送餐到家", "dine_in": "到驿站吃", "pickup": "到驿站自取"}
 WEEKDAY_LABELS = "一二三四五六日"
 
 
@@ -51,7 +55,7 @@ class Verdict:
     alternative: tuple[dt.date, str] | None = None
 
 
-def booked_count(session: Session, day: dt.date, meal: str) -> int:
+def booked_count(*, session: Session, day: dt.date, meal: str) -> int:
     """Portions already booked for one meal."""
     total = session.scalar(
         select(func.coalesce(func.sum(MealOrder.count), 0)).where(
@@ -82,15 +86,18 @@ def _blocker(
     )
     if now > cutoff:
         return "past_cutoff"
-    if booked_count(session, day, meal) + count > settings.meal_capacity:
+    if (
+        booked_count(session=session, day=day, meal=meal) + count
+        > settings.meal_capacity
+    ):
         return "full"
     return None
 
 
 def check_order(
+    *,
     session: Session,
     settings: Settings,
-    *,
     day: dt.date,
     meal: str,
     count: int,
@@ -130,9 +137,14 @@ def day_label(day: dt.date, *, today: dt.date) -> str:
     return f"{names[delta]}{base}" if delta in names else base
 
 
+def meal_label(day: dt.date, meal: str, *, today: dt.date) -> str:
+    """明天11月24日（周二）午餐."""
+    return day_label(day, today=today) + MEAL_LABELS.get(meal, meal)
+
+
 def create_order(
-    session: Session,
     *,
+    session: Session,
     elder_id: int | None,
     user_id: str,
     channel: str,
@@ -159,7 +171,7 @@ def create_order(
 
 
 def upcoming_orders(
-    session: Session, settings: Settings, *, user_id: str, elder_id: int | None
+    *, session: Session, settings: Settings, user_id: str, elder_id: int | None
 ) -> list[MealOrder]:
     """Booked orders from today on, for the user or their elder, soonest first."""
     owner = MealOrder.elder_id == elder_id if elder_id else MealOrder.user_id == user_id
@@ -174,7 +186,7 @@ def upcoming_orders(
 
 
 def can_cancel(
-    settings: Settings, order: MealOrder, *, now: dt.datetime | None = None
+    *, settings: Settings, order: MealOrder, now: dt.datetime | None = None
 ) -> bool:
     """Cancellation closes at the same cut-off as ordering."""
     now = now or local_now(settings)
@@ -186,11 +198,31 @@ def can_cancel(
     return now <= cutoff
 
 
-def cancel_order(session: Session, order: MealOrder) -> None:
-    """Mark an order cancelled, now."""
+@dataclass(frozen=True)
+class Cancellation:
+    """What became of a request to cancel one order."""
+
+    outcome: str  # cancelled | not_found | too_late
+    order: MealOrder | None = None
+
+
+def cancel_order(
+    *,
+    session: Session,
+    settings: Settings,
+    order_id: int,
+    now: dt.datetime | None = None,
+) -> Cancellation:
+    """Cancel a booked order now, unless it is gone or past the cut-off."""
+    order = session.get(MealOrder, order_id)
+    if order is None or order.status != "booked":
+        return Cancellation("not_found")
+    if not can_cancel(settings=settings, order=order, now=now):
+        return Cancellation("too_late", order)
     order.status = "cancelled"
     order.cancelled_at = utcnow()
     session.flush()
+    return Cancellation("cancelled", order)
 
 
 def describe(

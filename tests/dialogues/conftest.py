@@ -28,18 +28,25 @@ def make_tracker() -> Callable[..., Tracker]:
         loop: str | None = None,
         sender: str = "user-1",
         events: list[dict[str, Any]] | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> Tracker:
+        message = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": entities or [],
+            "metadata": metadata or {"channel": "web"},
+        }
+        # As Rasa sends it to a form: the user's message, then the form running.
+        fresh = [
+            {"event": "user", "text": text, "parse_data": message},
+            {"event": "action", "name": loop} if loop else None,
+        ]
         return Tracker.from_dict(
             {
                 "sender_id": sender,
                 "slots": {"elder_mode": False, **(slots or {})},
-                "latest_message": {
-                    "text": text,
-                    "intent": {"name": intent, "confidence": 1.0},
-                    "entities": [],
-                    "metadata": metadata or {"channel": "web"},
-                },
-                "events": events or [],
+                "latest_message": message,
+                "events": events if events is not None else [e for e in fresh if e],
                 "active_loop": {"name": loop} if loop else {},
                 "latest_action_name": "action_listen",
             }

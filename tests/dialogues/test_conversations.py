@@ -123,7 +123,7 @@ def test_booking_step_by_step_with_correction(dstack: Stack, db: Session) -> Non
     assert "送餐到家" in say(dstack, user, "一份")
     assert "忌口" in say(dstack, user, "到驿站吃")
     assert "绑定码" in say(dstack, user, "没有")
-    assert "手机" in say(dstack, user, "我叫王秀英")
+    assert "电话号码" in say(dstack, user, "我叫王秀英")
     assert "晚餐1份" in say(dstack, user, "13912345678")
     assert "改哪一项" in say(dstack, user, "不对")
     assert "晚餐3份" in say(dstack, user, "改成三份")

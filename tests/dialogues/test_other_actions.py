@@ -172,21 +172,33 @@ async def test_elder_mode_and_repeat(make_tracker: Callable[..., Tracker]) -> No
     assert custom["text"] == "订午餐还是晚餐？" and custom["voice"]["rate"] < 130
 
 
-async def test_fraud_form_without_family_ends_without_asking() -> None:
-    from rasa_sdk.executor import CollectingDispatcher
-
+async def test_fraud_form_asks_only_when_there_is_family(
+    make_tracker: Callable[..., Tracker],
+) -> None:
     from actions.fraud import NO_FAMILY, ValidateFraudForm
 
-    tracker = Tracker.from_dict(
-        {
-            "sender_id": "fam-nofamily",
-            "slots": {"fraud_has_family": False, "requested_slot": None},
-            "latest_message": {"text": "好的", "intent": {"name": "affirm"}},
-            "events": [],
-            "active_loop": {"name": "fraud_form"},
-        }
+    domain = {"forms": {"fraud_form": {"required_slots": ["fraud_alert_family"]}}}
+    alone = make_tracker(
+        "有人让我转账",
+        "report_fraud",
+        slots={"fraud_has_family": False, "fraud_alert_family": NO_FAMILY},
+        loop="fraud_form",
     )
-    events = await ValidateFraudForm().run(CollectingDispatcher(), tracker, {})
-    assert {"event": "slot", "name": "fraud_alert_family", "value": NO_FAMILY} in [
-        {k: e[k] for k in ("event", "name", "value")} for e in events
-    ]
+    d = CollectingDispatcher()
+    events = await ValidateFraudForm().run(d, alone, domain)
+    assert _slot_values(events)["requested_slot"] is None and d.messages == []
+    asked = {"fraud_has_family": True, "requested_slot": "fraud_alert_family"}
+    for text, intent, answer in [("要", "affirm", "yes"), ("不用了", "deny", "no")]:
+        tracker = make_tracker(text, intent, slots=asked, loop="fraud_form")
+        events = await ValidateFraudForm().run(CollectingDispatcher(), tracker, domain)
+        # Rasa asks the next slot (none left) as the domain lists them.
+        assert _slot_values(events) == {"fraud_alert_family": answer}
+    d2 = CollectingDispatcher()
+    unclear = make_tracker("我再想想", "inform", slots=asked, loop="fraud_form")
+    events = await ValidateFraudForm().run(d2, unclear, domain)
+    assert _responses(d2) == ["utter_yes_or_no"]
+    assert _slot_values(events) == {"fraud_alert_family": None}
+
+
+def _slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

@@ -198,3 +198,42 @@ def test_broader_emergency_phrasings(text: str) -> None:
 @pytest.mark.parametrize("text", MORE_NON_EMERGENCIES)
 def test_broader_non_emergencies(text: str) -> None:
     assert detect_emergency(text) is None, text
+
+
+# Answers to a form's questions: names with kinship words, addresses that are
+# landmarks. Written for this test.
+FORM_ANSWERS = [
+    "赵大爷",
+    "我是王奶奶",
+    "我是陈爷爷",
+    "我老伴叫刘淑芬",
+    "李师傅",
+    "孙阿姨",
+    "派出所后面的平房",
+    "急救中心旁边的小区",
+    "120急救站对面的老楼",
+    "胸痛中心后门的家属院",
+    "摔跤馆对面",
+    "消防队旁边那个院",
+    "人民医院急诊楼后面",
+    "13700001111",
+    "010-84561234",
+]
+NEAR_PLACES = [
+    ("我爸在急救中心门口摔倒了", "fall"),
+    ("我摔跤了 站不起来", "fall"),
+    ("我爸晕倒在路边了", "unconscious"),
+    ("快叫急救车", "other"),
+    ("消防队旁边着火了", "fire_gas"),
+]
+
+
+@pytest.mark.parametrize("text", FORM_ANSWERS)
+def test_form_answers_are_not_emergencies(text: str) -> None:
+    assert detect_emergency(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "kind"), NEAR_PLACES)
+def test_emergencies_near_a_place_name_still_count(text: str, kind: str) -> None:
+    match = detect_emergency(text)
+    assert match is not None and match.emergency_type == kind, text

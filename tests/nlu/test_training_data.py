@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from assistant.settings import PROJECT_ROOT
+from nlu.emergency_guard import detect_emergency
 
-INTENTS = {
+EVAL_INTENTS = {
     "ask_policy", "report_emergency", "book_meal", "out_of_scope", "report_fraud",
     "request_human", "greet", "cancel_meal", "check_meal", "repeat", "elder_mode",
     "goodbye", "deny", "thanks", "affirm", "unsubscribe_alerts", "subscribe_alerts",
     "bot_challenge",
 }  # fmt: skip
-ENTITIES = {"date", "meal_type", "count", "service_mode", "diet", "emergency_type"}
+# inform: answers to a form's question (names, phones, addresses, ...).
+INTENTS = EVAL_INTENTS | {"inform"}
+ENTITIES = {
+    "date", "meal_type", "count", "service_mode", "diet", "emergency_type",
+    "person_name", "phone", "address",
+}  # fmt: skip
+DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"
+_PUNCT = re.compile(r"[\s，。！？、,.!?；;：:“”\"'‘’（）()…~～]+")
 ANNOTATION = re.compile(r"\]\((\w+)\)|\]\{\"entity\": \"(\w+)\"")
 
 
@@ -45,13 +55,56 @@ def test_exactly_the_eval_intents_with_enough_examples() -> None:
     assert min(counts.values()) >= 30, counts
 
 
+def _plain(example: str) -> str:
+    return re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", example)
+
+
+def test_exactly_the_eval_intents_plus_inform() -> None:
+    assert INTENTS - EVAL_INTENTS == {"inform"}
+
+
+def test_no_dev_line_in_the_training_data() -> None:
+    """The dev set is held out: no training example repeats one of its lines.
+
+    Replies of four characters or fewer ("谢谢", "不是", "救命") are what anyone
+    says; they are exempt.
+    """
+    if not DEV_SET.exists():
+        pytest.skip(f"{DEV_SET} is not on this machine")
+    dev = {
+        _PUNCT.sub("", json.loads(line)["text"])
+        for line in DEV_SET.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    training = {
+        _PUNCT.sub("", _plain(example))
+        for item in _nlu_items()
+        if "intent" in item
+        for example in _examples(item)
+    }
+    shared = {line for line in dev & training if len(line) > 4}
+    assert not shared, sorted(shared)[:10]
+
+
+def test_form_answers_hold_no_emergency_phrase() -> None:
+    """Names with kinship words and addresses near hospitals are not emergencies."""
+    answers = [
+        _plain(example)
+        for item in _nlu_items()
+        if item.get("intent") == "inform"
+        for example in _examples(item)
+    ]
+    assert len(answers) >= 150
+    assert [a for a in answers if detect_emergency(a)] == []
+
+
 def test_no_duplicate_examples_across_intents() -> None:
     seen: dict[str, str] = {}
     for item in _nlu_items():
         if "intent" not in item:
             continue
         for example in _examples(item):
-            plain = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", example)
+            plain = _plain(example)
             assert seen.setdefault(plain, item["intent"]) == item["intent"], plain
 
 

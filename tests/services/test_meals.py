@@ -18,32 +18,32 @@ def _at(settings: Settings, day: dt.date, hour: int, minute: int = 0) -> dt.date
 DAY = dt.date(2026, 11, 23)
 
 
-def test_order_before_cutoff_is_ok(settings: Settings) -> None:
+def _check(
+    settings: Settings, *, day: dt.date, meal: str, count: int, now: dt.datetime
+) -> meals.Verdict:
     with session_scope(settings.effective_database_url) as s:
-        verdict = meals.check_order(
-            s, settings, day=DAY, meal="lunch", count=2, now=_at(settings, DAY, 8)
+        return meals.check_order(
+            session=s, settings=settings, day=day, meal=meal, count=count, now=now
         )
-    assert verdict.ok
+
+
+def test_order_before_cutoff_is_ok(settings: Settings) -> None:
+    now = _at(settings, DAY, 8)
+    assert _check(settings, day=DAY, meal="lunch", count=2, now=now).ok
 
 
 def test_cutoff_offers_the_next_meal(settings: Settings) -> None:
-    with session_scope(settings.effective_database_url) as s:
-        verdict = meals.check_order(
-            s, settings, day=DAY, meal="lunch", count=1, now=_at(settings, DAY, 10)
-        )
+    now = _at(settings, DAY, 10)
+    verdict = _check(settings, day=DAY, meal="lunch", count=1, now=now)
     assert (verdict.ok, verdict.reason) == (False, "past_cutoff")
     assert verdict.alternative == (DAY, "dinner")
 
 
 def test_unserved_meal_and_too_far(settings: Settings) -> None:
     now = _at(settings, DAY, 6)
-    with session_scope(settings.effective_database_url) as s:
-        breakfast = meals.check_order(
-            s, settings, day=DAY, meal="breakfast", count=1, now=now
-        )
-        far = meals.check_order(
-            s, settings, day=DAY + dt.timedelta(days=30), meal="lunch", count=1, now=now
-        )
+    breakfast = _check(settings, day=DAY, meal="breakfast", count=1, now=now)
+    far_day = DAY + dt.timedelta(days=30)
+    far = _check(settings, day=far_day, meal="lunch", count=1, now=now)
     assert breakfast.reason == "not_served" and breakfast.alternative == (DAY, "lunch")
     assert far.reason == "too_far"
     assert far.alternative == (
@@ -57,7 +57,7 @@ def test_capacity_full(settings: Settings) -> None:
     now = _at(settings, DAY, 6)
     with session_scope(settings.effective_database_url) as s:
         meals.create_order(
-            s,
+            session=s,
             elder_id=None,
             user_id="u",
             channel="web",
@@ -68,7 +68,7 @@ def test_capacity_full(settings: Settings) -> None:
             diet=None,
         )
         verdict = meals.check_order(
-            s, settings, day=DAY, meal="lunch", count=1, now=now
+            session=s, settings=settings, day=DAY, meal="lunch", count=1, now=now
         )
     assert verdict.reason == "full" and verdict.alternative == (DAY, "dinner")
 
@@ -76,7 +76,7 @@ def test_capacity_full(settings: Settings) -> None:
 def test_cancel_honours_cutoff(settings: Settings) -> None:
     with session_scope(settings.effective_database_url) as s:
         order = meals.create_order(
-            s,
+            session=s,
             elder_id=None,
             user_id="u",
             channel="web",
@@ -86,8 +86,20 @@ def test_cancel_honours_cutoff(settings: Settings) -> None:
             mode="dine_in",
             diet="少盐",
         )
-    assert meals.can_cancel(settings, order, now=_at(settings, DAY, 9))
-    assert not meals.can_cancel(settings, order, now=_at(settings, DAY, 10))
+        order_id = order.id
+    assert meals.can_cancel(settings=settings, order=order, now=_at(settings, DAY, 9))
+    with session_scope(settings.effective_database_url) as s:
+        late = meals.cancel_order(
+            session=s, settings=settings, order_id=order_id, now=_at(settings, DAY, 10)
+        )
+        assert late.outcome == "too_late"
+        done = meals.cancel_order(
+            session=s, settings=settings, order_id=order_id, now=_at(settings, DAY, 9)
+        )
+        assert done.outcome == "cancelled" and done.order is not None
+        assert done.order.status == "cancelled" and done.order.cancelled_at
+        again = meals.cancel_order(session=s, settings=settings, order_id=order_id)
+        assert again.outcome == "not_found"
 
 
 def test_describe_in_one_sentence() -> None:
