@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from assistant.db import CallbackRequest, Elder, Emergency, MealOrder
 from assistant.services.meals import local_now
+from bench.sim.stack import Stack
 from tests.dialogues.form_answers import Answers
-from tests.utils.stack import Stack
 
 pytestmark = pytest.mark.integration
 

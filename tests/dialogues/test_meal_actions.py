@@ -289,4 +289,6 @@ def test_phone_prompts_follow_the_keypad_contract() -> None:
     assert len(keypad) == 2
     assert all(variant["custom"]["input"] == "digits" for variant in keypad)
     offer = responses["utter_ask_use_caller_phone"]
-    assert all("打来的这个号码" in (v.get("text") or v["custom"]["text"]) for v in offer)
+    assert all(
+        "打来的这个号码" in (v.get("text") or v["custom"]["text"]) for v in offer
+    )
