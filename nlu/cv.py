@@ -84,6 +84,7 @@ def run(
     gold: list[str] = []
     predicted: list[str] = []
     per_fold: list[dict[str, Any]] = []
+    below: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="nlu-cv-") as tmp:
         work = Path(tmp)
         pipeline = _config(config, epochs, work)
@@ -103,8 +104,12 @@ def run(
                 raise RuntimeError(f"fold {number}: training failed")
             parser = Parser(Path(model))
             fold_gold = [str(example.get(INTENT)) for example in test]
-            fold_pred = [
-                str(parser.parse(example.get(TEXT))["intent"]) for example in test
+            records = [parser.parse(example.get(TEXT)) for example in test]
+            fold_pred = [str(record["intent"]) for record in records]
+            below += [
+                {"gold": g, **r["below_threshold"]}
+                for g, r in zip(fold_gold, records, strict=True)
+                if "below_threshold" in r
             ]
             parser.close()
             correct = sum(g == p for g, p in zip(fold_gold, fold_pred, strict=True))
@@ -120,7 +125,7 @@ def run(
             gold += fold_gold
             predicted += fold_pred
     figures = intent_figures(gold, predicted)
-    figures.update(folds=per_fold, epochs=epochs, seed=seed)
+    figures.update(folds=per_fold, epochs=epochs, seed=seed, below_threshold=below)
     return figures
 
 

@@ -104,6 +104,18 @@ def to_record(result: dict[str, Any]) -> dict[str, Any]:
     }
     if result.get("intent_before_guard"):
         record["intent_before_guard"] = result["intent_before_guard"].get("name")
+    if record["intent"] == "nlu_fallback":
+        # What the classifier would have said: for choosing the fallback threshold.
+        ranked = [
+            r
+            for r in result.get("intent_ranking") or []
+            if r.get("name") != "nlu_fallback"
+        ]
+        if ranked:
+            record["below_threshold"] = {
+                "intent": ranked[0].get("name"),
+                "confidence": round(float(ranked[0].get("confidence") or 0.0), 4),
+            }
     return record
 
 
