@@ -7,6 +7,7 @@ is offered for a yes or no; declined, the number is keyed in (``input: digits``)
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -153,35 +154,38 @@ class MealIdentitySlots:
     validate_elder_address = keep_or_retry("elder_address", "utter_address_retry")
 
 
-class ActionAskElderName(Action):
+class _AskByChannel(Action, ABC):
+    """A form question said one way on the telephone and another elsewhere."""
+
+    #: (response on the telephone, response on other channels)
+    responses: tuple[str, str]
+
+    @abstractmethod
+    def name(self) -> str:
+        """``action_ask_<slot>``."""
+
+    async def run(
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        on_phone, elsewhere = self.responses
+        phone = who(tracker).channel == "phone"
+        dispatcher.utter_message(response=on_phone if phone else elsewhere)
+        return []
+
+
+class ActionAskElderName(_AskByChannel):
     """Ask for the name; binding codes only where families chat."""
+
+    responses = ("utter_ask_elder_name_phone", "utter_ask_elder_name")
 
     def name(self) -> str:
         return "action_ask_elder_name"
 
-    async def run(
-        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        phone = who(tracker).channel == "phone"
-        dispatcher.utter_message(
-            response="utter_ask_elder_name_phone" if phone else "utter_ask_elder_name"
-        )
-        return []
 
-
-class ActionAskElderPhone(Action):
+class ActionAskElderPhone(_AskByChannel):
     """Ask for the phone: keyed digits on the telephone, typed elsewhere."""
+
+    responses = ("utter_ask_elder_phone_keypad", "utter_ask_elder_phone")
 
     def name(self) -> str:
         return "action_ask_elder_phone"
-
-    async def run(
-        self, dispatcher: Dispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        phone = who(tracker).channel == "phone"
-        dispatcher.utter_message(
-            response="utter_ask_elder_phone_keypad"
-            if phone
-            else "utter_ask_elder_phone"
-        )
-        return []
