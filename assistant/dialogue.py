@@ -39,6 +39,17 @@ class BotMessage:
             custom={k: v for k, v in custom.items() if k not in ("citations", "text")},
         )
 
+    @property
+    def data_only(self) -> bool:
+        """No text and no buttons: Rasa's separate message for a ``json_message``."""
+        return not self.text and not self.buttons
+
+    def absorb(self, data: BotMessage) -> None:
+        """Take a data-only message's citations and custom fields into this one."""
+        self.citations.extend(data.citations)
+        for key, value in data.custom.items():
+            self.custom.setdefault(key, value)
+
     def to_json(self) -> dict[str, Any]:
         """The ``/api/chat`` message shape (see ARCHITECTURE.md)."""
         out: dict[str, Any] = {
@@ -86,7 +97,26 @@ async def relay(
     except (httpx.HTTPError, ValueError) as exc:
         logger.warning("rasa turn failed for channel %s: %r", channel, exc)
         raise RasaUnavailable(str(exc)) from exc
-    return [BotMessage.from_rasa(item) for item in items if isinstance(item, dict)]
+    return fold_data_messages(
+        [BotMessage.from_rasa(item) for item in items if isinstance(item, dict)]
+    )
+
+
+def fold_data_messages(messages: list[BotMessage]) -> list[BotMessage]:
+    """Fold each data-only message into the message before it.
+
+    Rasa's REST channel sends ``utter_message(text=..., json_message=...)`` as
+    two messages: the text, then the JSON with no text. Folding them here, once,
+    lets every connector find a policy answer's citations on the answer itself.
+    A data-only message with nothing before it stays as it is.
+    """
+    folded: list[BotMessage] = []
+    for message in messages:
+        if message.data_only and folded:
+            folded[-1].absorb(message)
+        else:
+            folded.append(message)
+    return folded
 
 
 async def rasa_status(settings: Settings, client: httpx.AsyncClient) -> dict[str, Any]:

@@ -22,4 +22,4 @@ VERIFY_FAILED = "验证码不对，或者已经过期。请重新获取验证码
 VERIFY_SMS = "【{station}】您的验证码是{code}，{minutes}分钟内有效。如果不是您或家人在网上办理，请不要告诉别人。"
 
 WAV_BROKEN = "录音坏了，请再录一次或打字。"
-WAV_TOO_LONG = "录音太长了，请少于{seconds}秒。"
+WAV_TOO_LONG = "录音太长了，请在{seconds}秒内说完，或者直接打字。"

@@ -5,19 +5,44 @@ const quick = document.getElementById("quick");
 const input = document.getElementById("text");
 // Who is chatting is kept by the server in an HttpOnly session cookie.
 
+function sourceLine(c) {
+  // 来源：《title》 section — tap to open the quoted passage under it.
+  const box = document.createElement("div");
+  box.className = "source-box";
+  const line = document.createElement("button");
+  line.type = "button";
+  line.className = "source";
+  line.setAttribute("aria-expanded", "false");
+  line.textContent = "来源：《" + (c.title || "政策文件") + "》" + (c.section ? " " + c.section : "") +
+    (c.status === "draft" ? "（征求意见稿）" : "");
+  const quote = document.createElement("blockquote");
+  quote.className = "quote";
+  quote.hidden = true;
+  quote.textContent = c.quote || "";
+  const meta = [c.issuer, c.date].filter(Boolean).join(" · ");
+  if (meta) {
+    const small = document.createElement("span");
+    small.className = "quote-meta";
+    small.textContent = meta;
+    quote.appendChild(small);
+  }
+  line.addEventListener("click", () => {
+    quote.hidden = !quote.hidden;
+    line.setAttribute("aria-expanded", String(!quote.hidden));
+  });
+  box.append(line, quote);
+  return box;
+}
+
 function addBubble(who, text, citations) {
   const row = document.createElement("div");
   row.className = "row " + who;
   const bubble = document.createElement("div");
   bubble.className = "bubble";
-  bubble.textContent = text;
-  for (const c of citations || []) {
-    const src = document.createElement("span");
-    src.className = "source";
-    src.textContent = "来源：" + [c.title, c.section].filter(Boolean).join(" · ") +
-      (c.status === "draft" ? "（征求意见稿）" : "");
-    bubble.appendChild(src);
-  }
+  const words = document.createElement("span");
+  words.textContent = text;
+  bubble.appendChild(words);
+  for (const c of citations || []) bubble.appendChild(sourceLine(c));
   row.appendChild(bubble);
   log.appendChild(row);
   log.scrollTop = log.scrollHeight;
@@ -37,7 +62,7 @@ function showButtons(buttons) {
 function render(body, ok) {
   for (const m of body.messages || []) {
     if (m.text) addBubble(ok ? "bot" : "error", m.text, m.citations);
-    if (m.custom && m.custom.large_text) document.body.classList.add("large");
+    if (m.custom && m.custom.large_text) setLarge(true);
   }
   const last = (body.messages || []).slice(-1)[0];
   showButtons(last ? last.buttons : []);
@@ -66,10 +91,17 @@ document.getElementById("composer").addEventListener("submit", (ev) => {
   send(text);
 });
 
-document.getElementById("bigger").addEventListener("click", (ev) => {
-  const on = document.body.classList.toggle("large");
-  ev.target.setAttribute("aria-pressed", String(on));
+// 大字 is remembered on this device (no personal data, so localStorage is fine).
+const LARGE_KEY = "chat-large-text";
+function setLarge(on) {
+  document.body.classList.toggle("large", on);
+  document.getElementById("bigger").setAttribute("aria-pressed", String(on));
+  try { localStorage.setItem(LARGE_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+}
+document.getElementById("bigger").addEventListener("click", () => {
+  setLarge(!document.body.classList.contains("large"));
 });
+try { if (localStorage.getItem(LARGE_KEY) === "1") setLarge(true); } catch (e) { /* private mode */ }
 
 // Voice messages: capture 16 kHz PCM with Web Audio, send it as a WAV file.
 function wavFile(chunks, rate) {
@@ -88,12 +120,27 @@ function wavFile(chunks, rate) {
   return new Blob([view], {type: "audio/wav"});
 }
 
+// One sentence a person can act on when a voice message fails; always offers typing.
+function voiceFailure(status, detail) {
+  const said = typeof detail === "string" ? detail.split(" (")[0].trim() : "";
+  if (status === 413) return "录音太长了，请说短一点，或者直接打字。";
+  if (said && said.includes("打字")) return said;
+  if (status === 429) return "您发得太快了，请歇一会儿再说，或者直接打字。";
+  return "这条语音没有发成功，请再说一次，或者直接打字。";
+}
+
 let recording = null;
 document.getElementById("voice").addEventListener("click", async (ev) => {
   const button = ev.currentTarget;
   if (recording) { recording.stop(); return; }
-  if (!navigator.mediaDevices) { addBubble("error", "这个浏览器不能录音，请打字。"); return; }
-  const stream = await navigator.mediaDevices.getUserMedia({audio: true});
+  if (!navigator.mediaDevices || !window.AudioContext) { addBubble("error", "这个浏览器不能录音，请直接打字。"); return; }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({audio: true});
+  } catch (e) {
+    addBubble("error", "没能打开麦克风，请在浏览器里允许使用麦克风，或者直接打字。");
+    return;
+  }
   const ctx = new AudioContext({sampleRate: 16000});
   const source = ctx.createMediaStreamSource(stream);
   const node = ctx.createScriptProcessor(4096, 1, 1);
@@ -101,18 +148,26 @@ document.getElementById("voice").addEventListener("click", async (ev) => {
   node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
   source.connect(node); node.connect(ctx.destination);
   button.classList.add("recording");
+  button.setAttribute("aria-pressed", "true");
   recording = {stop: async () => {
     recording = null;
     button.classList.remove("recording");
+    button.setAttribute("aria-pressed", "false");
     node.disconnect(); source.disconnect(); stream.getTracks().forEach((t) => t.stop());
     await ctx.close();
     const form = new FormData();
     form.append("audio", wavFile(chunks, 16000), "voice.wav");
-    const r = await fetch("/api/chat/voice", {method: "POST", body: form});
-    const body = await r.json().catch(() => ({}));
-    if (body.heard) addBubble("user", "🎤 " + body.heard);
-    if (body.messages) render(body, r.ok);
-    else addBubble("error", typeof body.detail === "string" ? body.detail : "没听清，请再说一次或打字。");
+    let r, body;
+    try {
+      r = await fetch("/api/chat/voice", {method: "POST", body: form});
+      body = await r.json().catch(() => ({}));
+    } catch (e) {
+      addBubble("error", "网络断了，语音没有发出去，请稍后再试或者直接打字。");
+      return;
+    }
+    if (body.heard) addBubble("user", "（语音）" + body.heard);
+    if (body.messages && body.messages.length) render(body, r.ok);
+    else addBubble("error", voiceFailure(r.status, body.detail));
   }};
 });
 
