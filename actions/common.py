@@ -11,6 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from actions.context import current
 from actions.lexicon import (
     HUMAN_WORDS,
     INTERRUPTS,
@@ -22,7 +23,7 @@ from actions.lexicon import (
 )
 from assistant.db import Elder, session_scope
 from assistant.services.elders import identify, normalize_phone
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings
 from nlu.emergency_guard import detect_emergency
 
 _PUNCT = re.compile(r"[，。！？,.!?\s]")
@@ -39,8 +40,8 @@ class Who:
 
 
 def settings() -> Settings:
-    """The app's settings."""
-    return get_settings()
+    """The settings of the app running this action (see ``actions.context``)."""
+    return current().settings
 
 
 @contextmanager

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import text_of
+from actions.context import current
+from knowledge.provider import KnowledgeProvider
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +28,10 @@ def profile_region(value: Any) -> str | None:
     return text if text in REGIONS else detect_region(text)
 
 
-def _answer(question: str, region: str | None) -> tuple[str, list[dict[str, Any]]]:
-    from knowledge import get_knowledge_base
-
-    answer = get_knowledge_base().answer(question, region=region, style="short")
+def _answer(
+    knowledge: KnowledgeProvider, question: str, region: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    answer = knowledge.get().answer(question, region=region, style="short")
     return answer.text, answer.citations
 
 
@@ -47,7 +49,7 @@ class ActionAnswerPolicy(Action):
         loop = asyncio.get_running_loop()
         try:
             text, citations = await loop.run_in_executor(
-                None, _answer, question, region
+                None, _answer, current().knowledge, question, region
             )
         except (OSError, ValueError, RuntimeError):
             logger.error(

@@ -8,19 +8,20 @@ a forged call runs nothing and writes nothing.
 Actions do blocking database and knowledge work, so they run in a small pool
 of worker threads, each with its own event loop, never on the app's loop (which
 also paces live call audio). Several actions run at once, one per thread.
+The runner belongs to the app and binds the app's ``ActionContext`` around each
+call (see ``actions.context``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
 from rasa_sdk.interfaces import (
@@ -29,6 +30,7 @@ from rasa_sdk.interfaces import (
     ActionNotFoundException,
 )
 
+from actions.context import ActionContext, bind
 from assistant.deps import SettingsDep
 
 logger = logging.getLogger(__name__)
@@ -59,18 +61,18 @@ router = APIRouter(
 )
 
 
-@functools.cache
-def get_executor() -> ActionExecutor:
-    """The executor with every action in the ``actions`` package registered."""
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    return executor
-
-
 class ActionRunner:
-    """Runs ``ActionExecutor.run`` in worker threads, each with its own event loop."""
+    """Runs ``ActionExecutor.run`` in worker threads, each with its own event loop.
 
-    def __init__(self, threads: int) -> None:
+    Built with the app's ``ActionContext`` (its Settings and knowledge base) and
+    binds it around every call, so actions read the app's dependencies through
+    ``actions.context.current()`` rather than a process-wide global.
+    """
+
+    def __init__(self, context: ActionContext, threads: int) -> None:
+        self.context = context
+        self.executor = ActionExecutor()
+        self.executor.register_package("actions")
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, threads), thread_name_prefix="actions"
         )
@@ -80,7 +82,8 @@ class ActionRunner:
         loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
         if loop is None:
             loop = self._local.loop = asyncio.new_event_loop()
-        return loop.run_until_complete(get_executor().run(action_call))
+        with bind(self.context):
+            return loop.run_until_complete(self.executor.run(action_call))
 
     async def run(self, action_call: dict[str, Any]) -> ActionExecutorRunResult | None:
         """Run one action call off the caller's event loop and await its result."""
@@ -94,15 +97,29 @@ class ActionRunner:
 
 def get_runner(request: Request) -> ActionRunner:
     """The app's action runner (made on first use, closed with the app)."""
-    runner: ActionRunner | None = getattr(request.app.state, "action_runner", None)
+    state = request.app.state
+    runner: ActionRunner | None = getattr(state, "action_runner", None)
     if runner is None:
-        settings = request.app.state.settings
-        runner = request.app.state.action_runner = ActionRunner(settings.action_threads)
+        context = ActionContext(state.settings, state.knowledge)
+        runner = state.action_runner = ActionRunner(
+            context, state.settings.action_threads
+        )
     return runner
 
 
+def close_runner(app: FastAPI) -> None:
+    """Close the app's runner, if one was made; the next request makes a new one."""
+    runner: ActionRunner | None = getattr(app.state, "action_runner", None)
+    if runner is not None:
+        runner.close()
+        app.state.action_runner = None
+
+
+RunnerDep = Annotated[ActionRunner, Depends(get_runner)]
+
+
 @router.post("/webhook")
-async def run_action(request: Request) -> Any:
+async def run_action(request: Request, runner: RunnerDep) -> Any:
     """Run one custom action for the Rasa server."""
     try:
         action_call = await request.json()
@@ -111,7 +128,7 @@ async def run_action(request: Request) -> Any:
     if not isinstance(action_call, dict):
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
     try:
-        result = await get_runner(request).run(action_call)
+        result = await runner.run(action_call)
     except ActionExecutionRejection as exc:
         return JSONResponse(
             {"error": exc.message, "action_name": exc.action_name}, status_code=400
@@ -129,6 +146,6 @@ async def run_action(request: Request) -> Any:
 
 
 @router.get("/actions")
-def list_actions() -> list[dict[str, str]]:
+def list_actions(runner: RunnerDep) -> list[dict[str, str]]:
     """Names of the registered custom actions (Rasa's ``/actions`` endpoint)."""
-    return [{"name": name} for name in get_executor().actions]
+    return [{"name": name} for name in runner.executor.actions]

@@ -33,6 +33,7 @@ from connectors.staff import search as staff_search
 from connectors.staff.origin import SameOriginGuard
 from connectors.webchat import messages as webchat_messages
 from connectors.webchat.identity import ChatSessionMiddleware
+from knowledge.provider import KnowledgeProvider
 
 logger = logging.getLogger(__name__)
 
@@ -46,23 +47,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if knowledge_status(settings)["ok"]:
         # Load the model and index now, off the event loop, so the first policy
         # question does not wait ~10 s; requests meanwhile wait on its lock.
-        asyncio.get_running_loop().run_in_executor(None, _preload_knowledge)
+        asyncio.get_running_loop().run_in_executor(
+            None, _preload_knowledge, app.state.knowledge
+        )
     try:
         yield
     finally:
         if workers is not None:
             await workers.stop()
-        runner = getattr(app.state, "action_runner", None)
-        if runner is not None:
-            runner.close()
+        actions_webhook.close_runner(app)
         await app.state.http.aclose()
 
 
-def _preload_knowledge() -> None:
-    from knowledge import get_knowledge_base
-
+def _preload_knowledge(knowledge: KnowledgeProvider) -> None:
     try:
-        get_knowledge_base()
+        knowledge.get()
     except Exception:  # the answer path reports it again, per question
         logger.exception("knowledge base could not be preloaded")
 
@@ -85,7 +84,11 @@ async def _out_of_range(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for ``settings`` (the environment's settings by default)."""
+    """Build the app for ``settings`` (the environment's, when uvicorn calls the factory).
+
+    The app installs them on ``app.state`` with its knowledge base; routes get both
+    through ``assistant.deps`` and actions through ``actions.context``.
+    """
     settings = settings or get_settings()
     check_deployment(settings)
     app = FastAPI(
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
+    app.state.knowledge = KnowledgeProvider(settings)
     app.add_middleware(SameOriginGuard, public_url=settings.public_url)
     app.state.limiter = RateLimiter(settings.rate_limit_storage_url)
     app.add_middleware(

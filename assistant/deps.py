@@ -1,4 +1,9 @@
-"""FastAPI dependencies shared by all routers: settings and database sessions."""
+"""FastAPI dependencies shared by all routers: settings, database sessions, knowledge.
+
+Everything here comes from what ``create_app(settings)`` put on ``app.state``;
+a test overrides these dependencies (``app.dependency_overrides``) or builds the
+app with its own Settings, never patches a global.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from assistant.db import session_scope
 from assistant.settings import Settings
+from knowledge.provider import KnowledgeProvider
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -28,3 +34,12 @@ def get_db(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_knowledge(request: Request) -> KnowledgeProvider:
+    """The app's knowledge base (loaded on first use)."""
+    knowledge: KnowledgeProvider = request.app.state.knowledge
+    return knowledge
+
+
+KnowledgeDep = Annotated[KnowledgeProvider, Depends(get_knowledge)]

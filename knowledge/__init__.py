@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from knowledge.answer import Answer
-    from knowledge.base import KnowledgeBase, get_knowledge_base
+    from knowledge.base import KnowledgeBase
     from knowledge.ingest import IngestError
+    from knowledge.provider import KnowledgeProvider
     from knowledge.search import Hit, SearchResult
 
 __all__ = [
@@ -18,16 +19,16 @@ __all__ = [
     "Hit",
     "IngestError",
     "KnowledgeBase",
+    "KnowledgeProvider",
     "SearchResult",
-    "get_knowledge_base",
 ]
 _WHERE = {
     "Answer": "knowledge.answer",
     "Hit": "knowledge.search",
     "IngestError": "knowledge.ingest",
     "KnowledgeBase": "knowledge.base",
+    "KnowledgeProvider": "knowledge.provider",
     "SearchResult": "knowledge.search",
-    "get_knowledge_base": "knowledge.base",
 }
 
 

@@ -1,17 +1,16 @@
 """The knowledge base the rest of the app uses: load once, search, answer.
 
-``get_knowledge_base()`` loads the model and index on first call (never at
-import) and keeps them for the process; callers in async code must run
-``search``/``answer`` in an executor because encoding blocks.
+``KnowledgeBase(settings)`` loads the model and index (never at import); the app
+keeps one per Settings in a ``knowledge.provider.KnowledgeProvider``. Callers in
+async code must run ``search``/``answer`` in an executor because encoding blocks.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings
 from knowledge.answer import Answer, compose
 from knowledge.search import Mode, Searcher, SearchResult
 
@@ -79,18 +78,3 @@ class KnowledgeBase:
             tokenize=tokenizer.words,
             station=self.settings.station_name,
         )
-
-
-_BASES: dict[int, tuple[Settings, KnowledgeBase]] = {}
-_LOCK = threading.Lock()
-
-
-def get_knowledge_base(settings: Settings | None = None) -> KnowledgeBase:
-    """The process-wide knowledge base for these settings (loaded once)."""
-    settings = settings or get_settings()
-    with _LOCK:
-        cached = _BASES.get(id(settings))
-        if cached is None:
-            cached = (settings, KnowledgeBase(settings))
-            _BASES[id(settings)] = cached
-        return cached[1]

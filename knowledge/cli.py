@@ -95,9 +95,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from knowledge.base import get_knowledge_base
+    from knowledge.base import KnowledgeBase
 
-    kb = get_knowledge_base()
+    kb = KnowledgeBase(get_settings())
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -120,9 +120,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from knowledge.base import get_knowledge_base
+    from knowledge.base import KnowledgeBase
 
-    answer = get_knowledge_base().answer(
+    answer = KnowledgeBase(get_settings()).answer(
         args.question, region=args.region, style="full" if args.full else "short"
     )
     print(answer.text)

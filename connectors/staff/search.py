@@ -7,18 +7,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from assistant.settings import get_settings
+from assistant.deps import KnowledgeDep, SettingsDep
 from connectors.staff.auth import require_staff
+from knowledge.provider import KnowledgeProvider
 
 router = APIRouter(
     prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_staff)]
 )
 
 
-def _search(q: str, region: str | None, k: int) -> dict[str, Any]:
-    from knowledge import get_knowledge_base
-
-    answer = get_knowledge_base().answer(q, region=region, style="full", k=k)
+def _search(
+    knowledge: KnowledgeProvider, q: str, region: str | None, k: int
+) -> dict[str, Any]:
+    answer = knowledge.get().answer(q, region=region, style="full", k=k)
     result = answer.result
     if result is None:  # only for an empty question, refused above
         raise HTTPException(status_code=422, detail="请输入要查的问题")
@@ -40,6 +41,8 @@ def _cite(hit: Any) -> dict[str, Any]:
 
 @router.get("/search")
 async def search(
+    settings: SettingsDep,
+    knowledge: KnowledgeDep,
     q: str = Query("", description="问题或关键词"),
     region: str | None = Query(None),
     k: int = Query(5, ge=1, le=20),
@@ -50,9 +53,9 @@ async def search(
     q = q.strip()
     if not q:
         raise HTTPException(status_code=422, detail="请输入要查的问题")
-    if len(q) > get_settings().knowledge_max_query_chars:
+    if len(q) > settings.knowledge_max_query_chars:
         raise HTTPException(status_code=422, detail="问题太长了，请简短一些")
     if region and region not in REGIONS:
         raise HTTPException(status_code=422, detail=f"未知地区：{region}")
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, _search, q, region or None, k)
+    return await loop.run_in_executor(None, _search, knowledge, q, region or None, k)

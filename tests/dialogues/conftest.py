@@ -1,20 +1,23 @@
-"""Action tests: a migrated SQLite database, settings patched in, tracker factory."""
+"""Action tests: a migrated SQLite database, the test's settings bound, tracker factory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 
+from actions.context import ActionContext, bind
 from assistant.settings import Settings
 from tests.services.conftest import db_url, fake_twilio, settings  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def _patched_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:  # noqa: F811
-    monkeypatch.setattr("actions.common.get_settings", lambda: settings)
+def action_context(settings: Settings) -> Iterator[ActionContext]:  # noqa: F811
+    """Actions run with the test's settings, as the app's ActionRunner would bind them."""
+    with bind(ActionContext.for_settings(settings)) as context:
+        yield context
 
 
 @pytest.fixture()

@@ -23,11 +23,11 @@ def real_settings() -> Settings:
 @pytest.fixture(scope="session")
 def kb(real_settings: Settings):  # type: ignore[no-untyped-def]
     """The real knowledge base (index built if missing; cheap when up to date)."""
-    from knowledge.base import get_knowledge_base
+    from knowledge.base import KnowledgeBase
     from knowledge.index import build
 
     build(real_settings)
-    return get_knowledge_base(real_settings)
+    return KnowledgeBase(real_settings)
 
 
 class FakeEmbedder:

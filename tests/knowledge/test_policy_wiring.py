@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,9 +11,12 @@ from fastapi.testclient import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import ActionContext, bind
 from actions.policy import ActionAnswerPolicy, profile_region
+from assistant.deps import get_app_settings, get_knowledge
 from connectors.staff import search as staff_search
 from connectors.staff.auth import require_staff
+from knowledge.provider import KnowledgeProvider
 
 
 def _tracker(text: str, region: str | None = None) -> Tracker:
@@ -31,14 +35,13 @@ def _tracker(text: str, region: str | None = None) -> Tracker:
 
 
 @pytest.fixture()
-def patched_kb(kb, monkeypatch) -> Any:  # type: ignore[no-untyped-def]
-    import knowledge
+def bound_kb(kb) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """Actions get the real knowledge base the way the app's runner gives it."""
+    with bind(ActionContext(kb.settings, KnowledgeProvider.of(kb))):
+        yield kb
 
-    monkeypatch.setattr(knowledge.base, "get_knowledge_base", lambda settings=None: kb)
-    return kb
 
-
-async def test_action_answers_with_citations(patched_kb) -> None:  # type: ignore[no-untyped-def]
+async def test_action_answers_with_citations(bound_kb) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerPolicy().run(
         dispatcher, _tracker("承德的老年食堂是怎么安排的？"), {}
@@ -50,7 +53,7 @@ async def test_action_answers_with_citations(patched_kb) -> None:  # type: ignor
     assert citations and citations[0]["doc"] == "001_762747c5429ccbdb.txt"
 
 
-async def test_action_uses_the_profile_region(patched_kb) -> None:  # type: ignore[no-untyped-def]
+async def test_action_uses_the_profile_region(bound_kb) -> None:  # type: ignore[no-untyped-def]
     assert (
         profile_region("朝阳区") == "chaoyang"
         and profile_region("chengde") == "chengde"
@@ -64,10 +67,12 @@ async def test_action_uses_the_profile_region(patched_kb) -> None:  # type: igno
 
 
 @pytest.fixture()
-def client(patched_kb) -> TestClient:  # type: ignore[no-untyped-def]
+def client(bound_kb) -> TestClient:  # type: ignore[no-untyped-def]
     app = FastAPI()
     app.include_router(staff_search.router)
     app.dependency_overrides[require_staff] = lambda: "staff1"
+    app.dependency_overrides[get_app_settings] = lambda: bound_kb.settings
+    app.dependency_overrides[get_knowledge] = lambda: KnowledgeProvider.of(bound_kb)
     return TestClient(app)
 
 
@@ -86,7 +91,7 @@ def test_staff_search_rejects_bad_queries(client: TestClient, q: str) -> None:
     assert client.get("/api/staff/search", params={"q": q}).status_code == 422
 
 
-def test_staff_search_needs_a_login(patched_kb) -> None:  # type: ignore[no-untyped-def]
+def test_staff_search_needs_a_login(bound_kb) -> None:  # type: ignore[no-untyped-def]
     from starlette.middleware.sessions import SessionMiddleware
 
     app = FastAPI()
