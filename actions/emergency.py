@@ -1,18 +1,19 @@
-"""``action_report_emergency``: the row first, then alerts, then a short reply."""
+"""``action_report_emergency``: the emergency service records and alerts; the
+reply says only what was done."""
 
 from __future__ import annotations
-
-import logging
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import db, find_elder, service_number, settings, text_of, who
-from assistant.services.emergencies import alert_emergency, record_emergency
+from actions.common import settings, text_of, who
+from assistant.services.emergencies import emergency_reply, report_emergency
 from nlu.emergency_guard import detect_emergency
+
+# The elder-mode voice of the domain's responses (utter_emergency_* in dialogues.yml).
+ELDER_VOICE = {"rate": 130, "volume": 1.0}
 
 
 def _emergency_type(tracker: Tracker) -> str | None:
@@ -24,11 +25,8 @@ def _emergency_type(tracker: Tracker) -> str | None:
     return match.emergency_type if match else None
 
 
-logger = logging.getLogger(__name__)
-
-
 class ActionReportEmergency(Action):
-    """Record the emergency, queue the alerts, reply in two short sentences."""
+    """Report through the one emergency service, then reply honestly."""
 
     def name(self) -> str:
         return "action_report_emergency"
@@ -37,33 +35,33 @@ class ActionReportEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         w = who(tracker)
-        emergency_id: int | None = None
-        try:
-            with db() as session:
-                elder = find_elder(session, tracker)
-                emergency = record_emergency(
-                    session,
-                    user_id=w.user_id,
-                    channel=w.channel,
-                    utterance=text_of(tracker),
-                    emergency_type=_emergency_type(tracker),
-                    caller_phone=w.caller_phone,
-                    elder=elder,
-                )
-                emergency_id = emergency.id
-                session.commit()  # the report is safe before anything else happens
-                alert_emergency(session, settings(), emergency)
-        except SQLAlchemyError:
-            logger.error(
-                "emergency %s: recording or alerting failed",
-                emergency_id,
-                exc_info=True,
-            )
-        logger.warning("emergency %s reported on %s", emergency_id, w.channel)
-        dispatcher.utter_message(
-            response="utter_emergency_alerted", ambulance=service_number("急救")
+        config = settings()
+        # Actions run in the action server's worker threads: blocking is fine here.
+        report = report_emergency(
+            config,
+            user_id=w.user_id,
+            channel=w.channel,
+            text=text_of(tracker),
+            emergency_type=_emergency_type(tracker),
+            caller_phone=w.caller_phone,
         )
-        events: list[EventType] = [SlotSet("emergency_id", str(emergency_id or ""))]
+        text = emergency_reply(report, config)
+        if config.duty_phone:
+            text += "要我帮您接通值班人员吗？"
+        if tracker.get_slot("elder_mode"):
+            dispatcher.utter_message(
+                json_message={
+                    "text": text,
+                    "voice": ELDER_VOICE,
+                    "large_text": True,
+                    "elder_mode": True,
+                }
+            )
+        else:
+            dispatcher.utter_message(text=text)
+        events: list[EventType] = [
+            SlotSet("emergency_id", str(report.emergency_id or ""))
+        ]
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events

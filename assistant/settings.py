@@ -254,6 +254,32 @@ class Settings(BaseSettings):
     escalation_poll_s: float = Field(
         5.0, description="Seconds between checks for emergencies due to escalate."
     )
+    emergency_join_minutes: float = Field(
+        5.0,
+        description="A new emergency report from the same person (chat user, elder or "
+        "caller number) within this many minutes of an open one joins its timeline "
+        "instead of paging everyone again.",
+    )
+    emergency_retry_minutes: float = Field(
+        30.0,
+        description="Emergency alerts that fail to send keep retrying with back-off until "
+        "the emergency is acknowledged or this many minutes have passed; then a staff "
+        "alarm is raised on the emergency.",
+    )
+    emergency_retry_max_backoff_s: float = Field(
+        60.0, description="Longest wait between two tries of one emergency alert."
+    )
+    emergency_sweep_s: float = Field(
+        60.0,
+        description="Seconds between sweeps that queue the alerts of open emergencies "
+        "left without them (a crash between writing and alerting); also run at start-up.",
+    )
+    test_kill_after_emergency_commit: bool = Field(
+        False,
+        description="Tests only (honoured when environment is test): the process kills "
+        "itself with SIGKILL right after an emergency is committed, before its alerts "
+        "are queued, to prove the sweeper delivers them after a restart.",
+    )
     handoff_after_failures: int = Field(
         2, description="Failed understandings in a row before offering a person."
     )

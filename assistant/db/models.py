@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -130,6 +131,14 @@ class Emergency(TimestampMixin, Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column()
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set in the transaction that queued the first alerts; the sweeper queues
+    # the alerts of any open emergency still without it (a crash in between).
+    alerts_queued_at: Mapped[dt.datetime | None] = mapped_column()
+    # Nobody could be alerted (empty roster and no family, or no Twilio).
+    unalertable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A staff alarm: alerts kept failing until the retry limit (what and when).
+    alarm_at: Mapped[dt.datetime | None] = mapped_column()
+    alarm: Mapped[str | None] = mapped_column(Text)
 
     events: Mapped[list[EmergencyEvent]] = relationship(
         back_populates="emergency", order_by="EmergencyEvent.id"
@@ -171,12 +180,13 @@ class OutboxMessage(TimestampMixin, Base):
     """A notification to send (SMS, voice call, chat); sent by the outbox worker."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # sms | call | chat
     recipient: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)
-    # pending | doing | sent | failed | not_sent
+    # pending | doing | sent | failed | not_sent | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -185,6 +195,8 @@ class OutboxMessage(TimestampMixin, Base):
     provider_status: Mapped[str | None] = mapped_column(String(32))
     related_kind: Mapped[str | None] = mapped_column(String(32))
     related_id: Mapped[int | None] = mapped_column(Integer)
+    # Higher first: emergency alerts go ahead of broadcast fan-out.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CallbackRequest(TimestampMixin, Base):

@@ -11,6 +11,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from assistant.services.outbox import sending_configured
 from assistant.settings import Settings
 
 _idempotency_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -51,10 +52,7 @@ class TwilioSender:
 
     @property
     def configured(self) -> bool:
-        s = self.settings
-        return bool(
-            s.twilio_account_sid and s.twilio_auth_token and s.twilio_from_number
-        )
+        return sending_configured(self.settings)
 
     def client(self) -> Client:
         """The Twilio client, built on first use."""

@@ -8,10 +8,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.db import OutboxMessage, utcnow
+from assistant.settings import Settings
 
 # "chat" rows wait for the chat page to collect them; the worker sends the others.
 CHANNELS = ("sms", "call", "chat")
 SENT_BY_WORKER = ("sms", "call")
+# Claimed highest first: an emergency alert never waits behind a broadcast fan-out.
+EMERGENCY_PRIORITY = 10
+DEFAULT_PRIORITY = 0
+
+
+def sending_configured(settings: Settings) -> bool:
+    """Whether SMS and calls can be sent at all (Twilio credentials and a number)."""
+    return bool(
+        settings.twilio_account_sid
+        and settings.twilio_auth_token
+        and settings.twilio_from_number
+    )
 
 
 def enqueue(
@@ -23,6 +36,7 @@ def enqueue(
     related_kind: str | None = None,
     related_id: int | None = None,
     not_before: dt.datetime | None = None,
+    priority: int = DEFAULT_PRIORITY,
 ) -> OutboxMessage:
     """Add one notification to the outbox (the caller commits).
 
@@ -38,6 +52,7 @@ def enqueue(
         related_kind=related_kind,
         related_id=related_id,
         next_attempt_at=not_before or utcnow(),
+        priority=priority,
     )
     session.add(message)
     session.flush()
@@ -71,4 +86,6 @@ def outbox_public(message: OutboxMessage) -> dict[str, object]:
         "provider_status": message.provider_status,
         "related_kind": message.related_kind,
         "related_id": message.related_id,
+        "priority": message.priority,
+        "updated_at": message.updated_at.isoformat() if message.updated_at else None,
     }

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from assistant.db import Elder, PhoneCall, UsedStreamToken, session_scope, utcnow
 from assistant.privacy import mask_phone
 from assistant.services import handoff as handoff_service
-from assistant.services.emergencies import alert_emergency, record_emergency
+from assistant.services.emergencies import EmergencyReport, report_emergency
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -123,37 +123,37 @@ def request_callback(
         return int(row.id)
 
 
-def record_emergency_report(
+def report_call_emergency(
     settings: Settings,
     *,
     call_sid: str,
     caller: str,
     utterance: str,
     emergency_type: str | None,
-) -> int:
-    """Write the emergency at once, then queue its alerts, exactly as the spoken
-    path (``action_report_emergency``) does."""
-    with session_scope(settings.effective_database_url) as session:
-        emergency = record_emergency(
-            session,
-            user_id=call_sid,
-            channel="phone",
-            utterance=utterance,
-            emergency_type=emergency_type,
-            caller_phone=caller or None,
-            elder=_elder(session, caller),
-        )
-        _event(_call(session, call_sid), "emergency", emergency_id=emergency.id)
-        emergency_id = int(emergency.id)
-        session.commit()  # the report is safe before anything else happens
+) -> EmergencyReport:
+    """Report through the one emergency service (row first, then alerts), then
+    note it on the call's timeline (bookkeeping: its failure changes nothing)."""
+    report = report_emergency(
+        settings,
+        user_id=call_sid,
+        channel="phone",
+        text=utterance,
+        emergency_type=emergency_type,
+        caller_phone=caller or None,
+    )
+    if report.emergency_id is not None:
         try:
-            alert_emergency(session, settings, emergency)
-        except SQLAlchemyError:
-            logger.error(
-                "emergency %s: queuing alerts failed", emergency_id, exc_info=True
+            add_event(
+                settings,
+                call_sid=call_sid,
+                kind="emergency",
+                emergency_id=report.emergency_id,
+                alerted=report.alerted,
+                joined=report.joined,
             )
-    logger.warning("call %s: emergency %s recorded", call_sid, emergency_id)
-    return emergency_id
+        except SQLAlchemyError:
+            logger.warning("call %s: emergency not noted on the call", call_sid)
+    return report
 
 
 def use_stream_token(settings: Settings, *, key: str, expires_at: dt.datetime) -> bool:

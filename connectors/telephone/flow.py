@@ -208,12 +208,13 @@ class CallFlow:
         emergency_type: str | None = None,
         put_through: bool = False,
     ) -> None:
-        """Record an emergency before anything is said, then answer honestly; when
-        it could not be recorded (or ``put_through``), give the duty phone."""
+        """Report through the emergency service before anything is said, then
+        answer honestly; when it could not be recorded, nobody could be alerted
+        (or ``put_through``), the caller is put through to a person."""
         state = self.state
         try:
-            await self.services.in_db(
-                lambda: calls.record_emergency_report(
+            report = await self.services.in_db(
+                lambda: calls.report_call_emergency(
                     self.settings,
                     call_sid=state.call_sid,
                     caller=state.caller,
@@ -221,14 +222,18 @@ class CallFlow:
                     emergency_type=emergency_type,
                 )
             )
-            text = prompts.emergency_recorded(self.settings)
         except DatabaseUnavailable:
+            report = None
+        if report is None or report.emergency_id is None:
             text = prompts.system_down(self.settings)
             put_through = True
+        else:
+            text = prompts.emergency(self.settings, report)
+            put_through = put_through or report.alerted <= 0
         if put_through:
             await self.hand_off(reason="emergency", before=text)
         else:
-            await self.reply(text)
+            await self.reply(text + prompts.press_0())
 
     async def hand_off(self, *, reason: str, before: str = "") -> None:
         """Put the caller through to the duty phone, or have a person call back."""

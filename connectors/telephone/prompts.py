@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.services.emergencies import EmergencyReport, emergency_reply
 from assistant.settings import Settings
 
 KEYPAD_MENU = (
@@ -31,13 +32,14 @@ def offer_person(settings: Settings) -> str:
     return "需要工作人员给您回电话吗？请按0。您也可以继续说话，我一直在。"
 
 
-def emergency_recorded(settings: Settings) -> str:
-    """Said right after keypad 2 recorded an emergency."""
-    ambulance = settings.service_directory.get("急救", "120")
-    return (
-        f"已经记录您的紧急求助，正在通知工作人员和家属。"
-        f"如果有生命危险，请马上挂断拨打{ambulance}。要找工作人员请按0。"
-    )
+def emergency(settings: Settings, report: EmergencyReport) -> str:
+    """Said after an emergency was reported: the service's honest reply (已通知
+    only when somebody was alerted)."""
+    return emergency_reply(report, settings)
+
+
+def press_0() -> str:
+    return "要找工作人员请按0。"
 
 
 def transferring() -> str:

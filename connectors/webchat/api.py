@@ -7,19 +7,21 @@ the same guard Rasa runs is applied here before relaying.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.db import Emergency, session_scope
 from assistant.deps import SettingsDep
 from assistant.dialogue import RasaUnavailable, relay
-from assistant.services.elders import identify
-from assistant.services.emergencies import alert_emergency, record_emergency
+from assistant.services.emergencies import (
+    EmergencyReport,
+    emergency_reply,
+    report_emergency,
+)
 from assistant.settings import Settings
 from connectors.webchat.identity import ChatClientDep, check_rate, client_metadata
 from nlu.emergency_guard import detect_emergency
@@ -43,52 +45,34 @@ class ChatResponse(BaseModel):
     messages: list[dict[str, Any]]
 
 
-def rasa_down_reply(settings: Settings, *, emergency_recorded: bool) -> str:
-    """The apology a user reads when the dialogue engine cannot answer."""
+def rasa_down_reply(settings: Settings, report: EmergencyReport | None = None) -> str:
+    """The apology a user reads when the dialogue engine cannot answer; with an
+    emergency in the words, the emergency service's honest reply instead."""
+    if report is not None:
+        return "对不起，系统现在有点问题。" + emergency_reply(report, settings)
     person = (
         f"要找工作人员，请打电话{settings.duty_phone}。"
         if settings.duty_phone
         else "要找工作人员，请直接到驿站，或稍后再试。"
     )
-    if emergency_recorded:
-        ambulance = settings.service_directory.get("急救", "")
-        urgent = f"有生命危险，请马上打{ambulance}。" if ambulance else ""
-        return f"对不起，系统现在有点问题。您的求助已经记下了，我们会通知工作人员。{urgent}{person}"
     return f"对不起，系统现在有点问题，请稍后再试。{person}"
 
 
-def _record_guarded_emergency(
+def _guarded_emergency(
     settings: Settings, *, user_id: str, channel: str, text: str
-) -> bool:
-    """Record an emergency phrase said while Rasa is down; True if one was recorded.
-
-    The row is committed on its own first; alerting happens in a second
-    transaction so a failure there cannot lose the report.
-    """
+) -> EmergencyReport | None:
+    """Report an emergency phrase said while Rasa is down (the same guard Rasa
+    runs); None when the words hold no emergency. Blocking: run in a thread."""
     match = detect_emergency(text)
     if match is None:
-        return False
-    url = settings.effective_database_url
-    with session_scope(url) as session:
-        elder = identify(session, channel=channel, user_id=user_id)
-        emergency = record_emergency(
-            session,
-            user_id=user_id,
-            channel=channel,
-            utterance=text,
-            emergency_type=match.emergency_type,
-            elder=elder,
-        )
-        emergency_id = emergency.id
-    logger.warning("emergency %s recorded while Rasa is down", emergency_id)
-    try:
-        with session_scope(url) as session:
-            stored = session.get(Emergency, emergency_id)
-            assert stored is not None
-            alert_emergency(session, settings, stored)
-    except SQLAlchemyError:
-        logger.exception("alerts for emergency %s not queued", emergency_id)
-    return True
+        return None
+    return report_emergency(
+        settings,
+        user_id=user_id,
+        channel=channel,
+        text=text,
+        emergency_type=match.emergency_type,
+    )
 
 
 async def chat_turn(
@@ -111,15 +95,16 @@ async def chat_turn(
             client=request.app.state.http,
         )
     except RasaUnavailable:
-        recorded = _record_guarded_emergency(
-            settings, user_id=user_id, channel=channel, text=text
+        report = await asyncio.to_thread(
+            _guarded_emergency, settings, user_id=user_id, channel=channel, text=text
         )
-        reply = rasa_down_reply(settings, emergency_recorded=recorded)
+        reply = rasa_down_reply(settings, report)
         return JSONResponse(
             status_code=503,
             content={
                 "detail": "dialogue engine unavailable",
-                "emergency_recorded": recorded,
+                "emergency_recorded": bool(report and report.emergency_id),
+                "alerted": report.alerted if report else 0,
                 "messages": [{"text": reply, "buttons": [], "citations": []}],
             },
         )

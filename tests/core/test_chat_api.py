@@ -28,7 +28,10 @@ def settings(tmp_path) -> Settings:
         rasa_timeout_s=2,
         duty_phone="010-88886666",
         duty_roster=[{"name": "值班员", "phone": "+8613900000009"}],
-        run_workers=False,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="test-token",
+        twilio_from_number="+15005550006",
+        run_workers=False,  # alerts stay queued: what was queued is the point here
         max_message_chars=200,
     )
 
@@ -73,7 +76,9 @@ def test_emergency_said_while_rasa_is_down_is_recorded(
     assert rows[0].user_id.startswith("web-")
     assert rows[0].utterance == "我爸摔倒了起不来了"
     assert rows[0].emergency_type == "fall"
-    assert "120" in response.json()["messages"][0]["text"]
+    reply = response.json()["messages"][0]["text"]
+    assert "已通知" in reply and "120" in reply
+    assert response.json()["alerted"] == 1
     with session_scope(settings.effective_database_url) as session:
         queued = list(
             session.scalars(
@@ -84,6 +89,29 @@ def test_emergency_said_while_rasa_is_down_is_recorded(
         ("sms", "+8613900000009"),
         ("call", "+8613900000009"),
     }
+
+
+def test_on_the_defaults_rasa_down_emergency_claims_no_notification(
+    tmp_path,
+) -> None:
+    """No duty roster, no Twilio: the reply says nobody could be told, gives 120."""
+    plain = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        var_dir=tmp_path,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        rasa_timeout_s=2,
+        run_workers=False,
+    )
+    with TestClient(create_app(plain)) as client:
+        response = client.post(
+            "/api/chat", json={"text": "救命 我摔倒了", "channel": "web"}
+        )
+    body = response.json()
+    reply = body["messages"][0]["text"]
+    assert body["emergency_recorded"] is True and body["alerted"] == 0
+    assert "已通知" not in reply and "没法通知到人" in reply and "120" in reply
+    [row] = emergencies(plain)
+    assert row.unalertable is True
 
 
 @pytest.mark.parametrize(

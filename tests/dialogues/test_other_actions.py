@@ -53,8 +53,8 @@ async def test_emergency_known_caller(
     await ActionReportEmergency().run(
         d, make_tracker("我摔倒了", "report_emergency", metadata=PHONE), {}
     )
-    assert _responses(d) == ["utter_emergency_alerted"]
-    assert d.messages[0]["ambulance"] == "120"
+    [reply] = d.messages
+    assert reply["text"].startswith("已通知工作人员") and "120" in reply["text"]
     with session_scope(settings.effective_database_url) as s:
         e = s.scalars(select(Emergency)).one()
         assert (e.elder_id, e.channel, e.location) == (elder_id, "phone", "幸福里3号")
@@ -73,6 +73,32 @@ async def test_emergency_unknown_web_user(
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     with session_scope(settings.effective_database_url) as s:
         assert s.scalars(select(Emergency)).one().elder_id is None
+
+
+async def test_emergency_on_the_defaults_claims_nobody_was_notified(
+    make_tracker: Callable[..., Tracker],
+    settings: Settings,
+    monkeypatch: Any,
+) -> None:
+    """No duty roster, no Twilio (the embedded defaults): no "已通知", 120 instead."""
+    defaults = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=settings.database_url,
+    )
+    monkeypatch.setattr("actions.common.get_settings", lambda: defaults)
+    d = CollectingDispatcher()
+    await ActionReportEmergency().run(
+        d,
+        make_tracker("救命 我摔倒了", "report_emergency", slots={"elder_mode": True}),
+        {},
+    )
+    [reply] = d.messages
+    text = reply["custom"]["text"]
+    assert "已通知" not in text and "没法通知到人" in text and "120" in text
+    assert reply["custom"]["large_text"] is True
+    with session_scope(settings.effective_database_url) as s:
+        assert s.scalars(select(Emergency)).one().unalertable is True
+        assert s.scalars(select(OutboxMessage)).all() == []
 
 
 async def test_handoff_gives_duty_number(

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.db import CallbackRequest, Elder, Emergency, OutboxMessage, PhoneCall
 from assistant.db import session_scope as db
+from assistant.services.emergencies import EmergencyReport
 from bench.sim.hotline import CALLER, DUTY, FROM_NUMBER, Hotline
 from connectors.telephone import prompts
 from tests.telephone.helpers import (
@@ -100,7 +101,9 @@ def test_keypad_2_records_the_emergency_in_the_callers_voice(
             )
         )
     reply = answer(gather_line, call_in(gather_line, call), call, Digits="2")
-    text = prompts.emergency_recorded(gather_line.settings)
+    report = EmergencyReport(rows(gather_line, Emergency, call)[0].id, alerted=2)
+    text = prompts.emergency(gather_line.settings, report) + prompts.press_0()
+    assert "已通知" in text
     assert said(reply) == [key_of(gather_line, text, elder=False)]
     [row] = rows(gather_line, Emergency, call)
     assert row.channel == "phone" and row.caller_phone == call["From"]
@@ -281,7 +284,7 @@ def test_dialogue_down_an_emergency_said_is_recorded_by_the_guard(
     [row] = rows(gather_line, Emergency, call)
     assert row.emergency_type == "fall" and row.utterance == "救命 我摔倒了"
     assert row.caller_phone == CALLER
-    recorded = prompts.emergency_recorded(gather_line.settings)
+    recorded = prompts.emergency(gather_line.settings, EmergencyReport(row.id, 1))
     assert said(reply) == [key_of(gather_line, recorded + prompts.transferring())]
     assert dial(reply).text == DUTY
 

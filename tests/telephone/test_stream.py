@@ -16,6 +16,7 @@ from bench.sim.caller import TwilioMediaClient
 from bench.sim.hotline import CALLER, DUTY, FROM_NUMBER, Hotline, run_hotline
 from connectors.telephone import prompts
 from connectors.telephone.twilio_auth import stream_params
+from tests.telephone.conftest import ONE_CALLER_MANY_TESTS
 from tests.telephone.helpers import (
     changed,
     dial,
@@ -38,6 +39,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
         phone_playback_speed=5.0,
         phone_no_input_s=0.6,
         phone_no_input_elder_s=0.6,
+        **ONE_CALLER_MANY_TESTS,
     ) as hotline:
         assert hotline.services.mode == "stream" and hotline.services.understands_speech
         yield hotline
