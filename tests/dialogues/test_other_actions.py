@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.alerts import ActionSubscribeAlerts, ActionUnsubscribeAlerts
+from actions.context import ActionContext, bind
 from actions.elder_mode import ActionElderMode, ActionRepeat, ActionSessionStart
 from actions.emergency import ActionReportEmergency
 from actions.fraud import ActionFraudCheck, ActionFraudSubmit
@@ -78,20 +79,18 @@ async def test_emergency_unknown_web_user(
 async def test_emergency_on_the_defaults_claims_nobody_was_notified(
     make_tracker: Callable[..., Tracker],
     settings: Settings,
-    monkeypatch: Any,
 ) -> None:
     """No duty roster, no Twilio (the embedded defaults): no "已通知", 120 instead."""
     defaults = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=settings.database_url,
     )
-    monkeypatch.setattr("actions.common.get_settings", lambda: defaults)
     d = CollectingDispatcher()
-    await ActionReportEmergency().run(
-        d,
-        make_tracker("救命 我摔倒了", "report_emergency", slots={"elder_mode": True}),
-        {},
+    tracker = make_tracker(
+        "救命 我摔倒了", "report_emergency", slots={"elder_mode": True}
     )
+    with bind(ActionContext.for_settings(defaults)):
+        await ActionReportEmergency().run(d, tracker, {})
     [reply] = d.messages
     text = reply["custom"]["text"]
     assert "已通知" not in text and "没法通知到人" in text and "120" in text
