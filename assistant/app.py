@@ -30,6 +30,7 @@ from connectors.staff import emergencies as staff_emergencies
 from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
 from connectors.staff import search as staff_search
+from connectors.staff import station_facts as staff_station_facts
 from connectors.staff.origin import SameOriginGuard
 from connectors.webchat import messages as webchat_messages
 from connectors.webchat.identity import ChatSessionMiddleware
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_emergencies.router)
     app.include_router(staff_outbox.router)
     app.include_router(staff_search.router)
+    app.include_router(staff_station_facts.router)
     app.include_router(staff_broadcasts.router)
     app.include_router(telephone.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="chat-static")

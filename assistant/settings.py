@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         description="Phone number of the station's duty staff, given on hand-off; "
         "empty means the assistant says a staff member will call back.",
     )
+    station_region: str = Field(
+        "",
+        description="Region of the station (national, beijing, chaoyang, chengde): policy "
+        "answers prefer its documents, then its city's, then national ones, and say so when "
+        "the quote is from another region; a region the caller names wins. Empty: none.",
+    )
+    station_facts_file: Path | None = Field(
+        None,
+        description="YAML of the station's own facts (opening hours, meal prices, hotline, "
+        "application window), edited in the staff console; empty means station_facts.yml "
+        "beside the policy corpus.",
+    )
     service_directory: dict[str, str] = Field(
         default_factory=lambda: {"急救": "120", "报警": "110", "反诈": "96110"},
         description="Public numbers the assistant may name, as JSON {label: number}. "
@@ -447,6 +459,13 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_var_dir(cls, value: Path) -> Path:
         return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @property
+    def effective_station_facts_file(self) -> Path:
+        """Where the station's facts live (beside the corpus unless set)."""
+        return (
+            self.station_facts_file or self.knowledge_corpus_dir / "station_facts.yml"
+        )
 
     @property
     def effective_database_url(self) -> str:

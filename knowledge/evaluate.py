@@ -1,7 +1,17 @@
-"""Retrieval and abstention figures on a question set, for three systems side by side.
+"""Retrieval, abstention and answer figures on a question set, three systems side by side.
 
 A retrieved passage is a hit when, with all whitespace removed, it contains the
 whole ``answer_quote`` or at least 60% of it as one contiguous run.
+
+Beside retrieval, the answer an elder hears (the hybrid system's short answer)
+is judged, since a good passage is no use if the wrong sentence is read out:
+
+- ``unanswerable_handled``: an unanswerable question is declined, or the answer
+  says the documents do not state what was asked;
+- ``expected_quote``: the short answer's text holds the expected quote (same
+  60% rule as a hit);
+- ``answerable_wrongly_declined``: an answerable question is declined or told
+  "not stated".
 """
 
 from __future__ import annotations
@@ -61,12 +71,15 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
         clear()  # every system pays for its own question encoding
         per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         declined_unans, declined_ans, times = [], [], []
+        quoted: list[float] = []
         for q in questions:
             started = time.perf_counter()
             if system == "hybrid":
                 answer = kb.answer(q["question"], region=q.get("region"))
                 hits = [h.text for h in answer.result.hits] if answer.result else []
                 declined = answer.abstained or answer.declined_part
+                if q.get("answerable", True):
+                    quoted.append(float(is_hit(answer.text, q["answer_quote"])))
             else:
                 result = kb.search(
                     q["question"], region=q.get("region"), k=5, mode=system
@@ -95,6 +108,17 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
             "mrr": groups["all"]["mrr"],
             "unanswerable_declined": round(statistics.fmean(declined_unans or [0]), 3),
             "answerable_declined": round(statistics.fmean(declined_ans or [0]), 3),
+            "unanswerable_handled": round(statistics.fmean(declined_unans or [0]), 3)
+            if system == "hybrid"
+            else "-",
+            "expected_quote": round(statistics.fmean(quoted or [0]), 3)
+            if system == "hybrid"
+            else "-",
+            "answerable_wrongly_declined": round(
+                statistics.fmean(declined_ans or [0]), 3
+            )
+            if system == "hybrid"
+            else "-",
             "p50_ms": round(times[len(times) // 2], 1) if times else 0.0,
             "p95_ms": round(times[int(len(times) * 0.95) - 1], 1) if times else 0.0,
             "groups": groups,
@@ -110,6 +134,9 @@ def format_table(figures: dict[str, Any]) -> str:
         "mrr",
         "unanswerable_declined",
         "answerable_declined",
+        "unanswerable_handled",
+        "expected_quote",
+        "answerable_wrongly_declined",
         "p50_ms",
         "p95_ms",
     ]
