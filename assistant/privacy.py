@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-_PHONE_RE = re.compile(r"\+?\d[\d\- ]{5,}\d")
-
 
 def mask_phone(phone: str | None) -> str:
     """Keep the last four digits: ``+8613912345678`` → ``***5678``."""
@@ -20,8 +18,3 @@ def mask_name(name: str | None) -> str:
     if not name:
         return "-"
     return name[0] + "*" * (len(name) - 1)
-
-
-def mask_text(text: str) -> str:
-    """Mask every phone-number-looking run inside free text (utterances)."""
-    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)

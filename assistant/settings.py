@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     )
     run_workers: bool = Field(
         True,
-        description="Run the outbox sender and emergency escalation inside the app process.",
+        description="Run the background workers (outbox sender, escalation and broadcast "
+        "schedulers) in the app process.",
     )
     broadcast_poll_s: float = Field(
         30.0,

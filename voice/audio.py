@@ -11,7 +11,7 @@ import asyncio
 import functools
 import io
 import wave
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -120,17 +120,23 @@ def ulaw_frames(data: bytes, *, rate: int = PHONE_RATE) -> Iterator[bytes]:
 
 
 async def paced(
-    frames: list[bytes], *, frame_s: float = FRAME_MS / 1000
+    frames: list[bytes],
+    *,
+    frame_s: float = FRAME_MS / 1000,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> AsyncIterator[bytes]:
     """Yield frames on a 20 ms clock anchored at the first one (no drift).
 
     The first ``PACED_LEAD`` frames go out at once so the far end never runs dry.
+    ``clock`` and ``sleep`` default to the running loop's; a test passes a virtual
+    clock to check the schedule without waiting on real time.
     """
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    now = clock or asyncio.get_running_loop().time
+    start = now()
     for index, frame in enumerate(frames):
         due = start + max(0, index - PACED_LEAD) * frame_s
-        delay = due - loop.time()
+        delay = due - now()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await sleep(delay)
         yield frame

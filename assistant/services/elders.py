@@ -22,7 +22,6 @@ from assistant.settings import Settings
 logger = logging.getLogger(__name__)
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_PHONE_IN_TEXT = re.compile(r"(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
 
 def normalize_phone(phone: str | None) -> str | None:
@@ -35,12 +34,6 @@ def normalize_phone(phone: str | None) -> str | None:
     if len(digits) == 13 and digits.startswith("86"):
         return "+" + digits
     return ("+" + digits) if phone.strip().startswith("+") else digits or None
-
-
-def find_phone(text: str) -> str | None:
-    """The first phone number written in a sentence, normalised."""
-    match = _PHONE_IN_TEXT.search(re.sub(r"[\s-]", "", text))
-    return normalize_phone(match.group(0)) if match else None
 
 
 def new_binding_code() -> str:

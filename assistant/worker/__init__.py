@@ -1,4 +1,5 @@
-"""Background workers run inside the app process: outbox sender, escalation scheduler.
+"""Background workers run inside the app process: outbox sender, escalation
+scheduler, broadcast scheduler.
 
 The app lifespan calls ``handle = start_workers(settings)`` on startup and
 ``await handle.stop()`` on shutdown.
@@ -38,7 +39,7 @@ class WorkerHandle:
 
 
 def start_workers(settings: Settings) -> WorkerHandle:
-    """Start the outbox worker and the escalation scheduler on the running loop."""
+    """Start the outbox worker and the escalation and broadcast schedulers on the loop."""
     stop_event = asyncio.Event()
     outbox = OutboxWorker(settings, TwilioSender(settings), stop_event=stop_event)
     handle = WorkerHandle(outbox=outbox, stop_event=stop_event)
@@ -51,8 +52,3 @@ def start_workers(settings: Settings) -> WorkerHandle:
     )
     logger.info("background workers started")
     return handle
-
-
-async def stop_workers(handle: WorkerHandle) -> None:
-    """Same as ``await handle.stop()``."""
-    await handle.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.cli import settings_table
-from assistant.privacy import mask_name, mask_phone, mask_text
+from assistant.privacy import mask_name, mask_phone
 from assistant.settings import Settings
 
 
@@ -40,9 +40,9 @@ def test_mask_phone(phone: str | None, masked: str) -> None:
     assert mask_phone(phone) == masked
 
 
-def test_mask_name_and_text() -> None:
+def test_mask_name() -> None:
     assert mask_name("张桂兰") == "张**"
-    assert mask_text("我的电话是13912345678，快来") == "我的电话是***5678，快来"
+    assert mask_name("李") == "李"
 
 
 def test_readme_settings_table_is_current() -> None:

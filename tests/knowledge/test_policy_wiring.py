@@ -83,7 +83,10 @@ def test_staff_search_returns_cited_passages(client: TestClient) -> None:
     assert len(body["results"]) == 3
     first = body["results"][0]
     assert {"doc", "title", "section", "text", "score"} <= set(first)
-    assert first["citation"]["title"]
+    assert "护理" in first["text"] or "长护" in first["text"]
+    assert first["citation"]["title"] == first["title"]
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 @pytest.mark.parametrize("q", ["", "   ", "问" * 1_000])

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-import time
 import warnings
 
 import numpy as np
@@ -71,13 +69,39 @@ def test_wav_round_trip_and_frames() -> None:
     assert frames[-1][10:] == b"\xff" * 150
 
 
+class VirtualClock:
+    """Time that moves only when paced() sleeps or the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 async def test_paced_frames_follow_a_20ms_clock() -> None:
+    clock = VirtualClock()
     frames = [b"x" * 160] * (PACED_LEAD + 15)
-    start = time.perf_counter()
-    stamps = [time.perf_counter() - start async for _ in paced(frames)]
-    assert stamps[PACED_LEAD] < 0.01  # the lead goes out at once
-    assert 0.27 <= stamps[-1] <= 0.4  # then one frame per 20 ms: 14 × 20 ms
-    clocked = stamps[PACED_LEAD:]
-    gaps = [b - a for a, b in zip(clocked, clocked[1:], strict=False)]
-    assert 0.015 < sum(gaps) / len(gaps) < 0.03
-    await asyncio.sleep(0)
+    stamps = [
+        clock.now async for _ in paced(frames, clock=clock.time, sleep=clock.sleep)
+    ]
+    assert stamps[: PACED_LEAD + 1] == [0.0] * (PACED_LEAD + 1)  # the lead at once
+    # then one frame per 20 ms: 14 × 20 ms after the lead
+    assert stamps[PACED_LEAD:] == pytest.approx([0.02 * i for i in range(15)])
+
+
+async def test_paced_frames_catch_up_after_a_late_one() -> None:
+    """A stall delays the frames due meanwhile, not every frame after it (no drift)."""
+    clock = VirtualClock()
+    frames = [b"x" * 160] * (PACED_LEAD + 10)
+    stamps = []
+    async for _ in paced(frames, clock=clock.time, sleep=clock.sleep):
+        stamps.append(clock.now)
+        if len(stamps) == PACED_LEAD + 2:
+            clock.now += 0.05  # the sender stalls for 2.5 frames
+    late = stamps[PACED_LEAD + 2 :]
+    # frames due at 40 and 60 ms leave at 70 ms; from 80 ms on the clock holds again
+    assert late == pytest.approx([0.07, 0.07, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18])
