@@ -6,7 +6,6 @@ from alembic import command
 from sqlalchemy import inspect
 
 from assistant.db import (
-    Elder,
     Emergency,
     get_engine,
     session_scope,
@@ -14,6 +13,7 @@ from assistant.db import (
 )
 from assistant.db.migrate import alembic_config
 from assistant.services.emergencies import record_emergency
+from tests.utils.records import add_elder
 from tests.utils.services import fresh_postgres_database
 
 TABLES = {
@@ -35,14 +35,7 @@ def _roundtrip(url: str) -> None:
     upgrade_database(url)
     assert TABLES <= set(inspect(get_engine(url)).get_table_names())
     with session_scope(url) as session:
-        elder = Elder(
-            name="张桂兰",
-            phone="+8613900000001",
-            address="幸福里3号楼",
-            family_contacts=[{"name": "女儿", "phone": "+8613900000002"}],
-        )
-        session.add(elder)
-        session.flush()
+        elder = add_elder(session, address="幸福里3号楼")
         emergency = record_emergency(
             session,
             user_id="u1",

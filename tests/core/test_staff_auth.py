@@ -28,7 +28,7 @@ from tests.utils.staff import (
     login,
     run_staff_cli,
     same_origin_client,
-    staff_users,
+    staff_app_settings,
 )
 from tests.utils.waiting import wait_until
 
@@ -37,15 +37,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    url = f"sqlite:///{tmp_path / 'staff.db'}"
-    upgrade_database(url)
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=url,
-        var_dir=tmp_path,
-        run_workers=False,
-        staff_users=staff_users(),
-    )
+    return staff_app_settings(tmp_path)
 
 
 @pytest.fixture()

@@ -12,10 +12,9 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from assistant.db import upgrade_database
 from assistant.settings import Settings
 from connectors.staff.origin import EXEMPT_PATHS, GUARDED_PREFIXES, REFUSED
-from tests.utils.staff import STAFF_PASSWORD, STAFF_USER, staff_users
+from tests.utils.staff import STAFF_PASSWORD, STAFF_USER, staff_app_settings
 
 EVIL = "https://evil.example"
 LOGIN = {"username": STAFF_USER, "password": STAFF_PASSWORD}
@@ -24,15 +23,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    url = f"sqlite:///{tmp_path / 'origin.db'}"
-    upgrade_database(url)
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=url,
-        var_dir=tmp_path,
-        run_workers=False,
-        staff_users=staff_users(),
-    )
+    return staff_app_settings(tmp_path)
 
 
 @pytest.fixture()

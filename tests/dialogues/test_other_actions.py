@@ -18,13 +18,13 @@ from actions.handoff import ActionHandoff, ActionUnderstandingFailed
 from assistant.db import (
     AlertSubscription,
     CallbackRequest,
-    Elder,
     Emergency,
     FraudReport,
     OutboxMessage,
     session_scope,
 )
 from assistant.settings import Settings
+from tests.utils.records import add_elder
 
 PHONE = {"channel": "phone", "caller_phone": "13900000009", "call_sid": "CA1"}
 
@@ -35,15 +35,7 @@ def _responses(d: CollectingDispatcher) -> list[Any]:
 
 def _elder(settings: Settings) -> int:
     with session_scope(settings.effective_database_url) as s:
-        elder = Elder(
-            name="张桂兰",
-            phone="+8613900000009",
-            address="幸福里3号",
-            family_contacts=[{"name": "女儿", "phone": "+8613700000001"}],
-        )
-        s.add(elder)
-        s.flush()
-        return elder.id
+        return add_elder(s).id
 
 
 async def test_emergency_known_caller(

@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from assistant.db import upgrade_database
 from assistant.services.staff_accounts import hash_password
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import Settings
+from tests.utils.cli import run_module
 
 STAFF_USER, STAFF_PASSWORD = "tester", "test-password"
 # TestClient talks to http://testserver; state-changing staff requests need an
@@ -31,6 +33,19 @@ def staff_users(
 ) -> dict[str, str]:
     """``ASSISTANT_STAFF_USERS`` with one hashed account."""
     return {user: staff_password_hash(password)}
+
+
+def staff_app_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings on a fresh migrated SQLite database with one staff account, workers off."""
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    upgrade_database(url)
+    values: dict[str, Any] = {
+        "database_url": url,
+        "var_dir": tmp_path,
+        "run_workers": False,
+        "staff_users": staff_users(),
+    }
+    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
 
 
 def same_origin_client(app: FastAPI, **kwargs: object) -> TestClient:
@@ -56,12 +71,11 @@ def run_staff_cli(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m assistant staff ARGS`` as an operator runs it, on a test database."""
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", "staff", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
+    return run_module(
+        "assistant",
+        "staff",
+        *args,
+        stdin=stdin,
         env={
             **os.environ,
             "ASSISTANT_DATABASE_URL": database_url,

@@ -4,13 +4,12 @@ assertions are about partials, finals, endpointing and frame accounting)."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
+from tests.utils.cli import run_module
 from voice import health
 from voice.asr import AsrEngine, AsrEvent
 from voice.audio import wav_bytes
@@ -145,25 +144,11 @@ def test_cli_transcribe(
         "PATH": "/usr/bin:/bin",
         "ASSISTANT_ASR_MODEL_PATH": voice_settings.asr_model_path,
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "voice", "transcribe", str(wav)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_module("voice", "transcribe", str(wav), env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert '"text"' in result.stdout
     env.pop("ASSISTANT_ASR_MODEL_PATH")
-    missing = subprocess.run(
-        [sys.executable, "-m", "voice", "transcribe", str(wav)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = run_module("voice", "transcribe", str(wav), env=env)
     assert missing.returncode == 2 and "models install" in missing.stderr
 
 

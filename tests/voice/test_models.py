@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
+from tests.utils.cli import run_module
 from voice import models
 from voice.status import asr_status
 
@@ -72,14 +72,7 @@ def test_cli_models(tmp_path: Path) -> None:
     env = {"ASSISTANT_VAR_DIR": str(tmp_path / "var"), "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "voice", "models", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_module("voice", "models", *args, env=env)
 
     zip_path = str(fake_model_zip(tmp_path / "m.zip"))
     assert run("install", "small-cn", "--from-file", zip_path).returncode == 0

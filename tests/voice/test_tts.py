@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from assistant.settings import PROJECT_ROOT
+from tests.utils.cli import run_module
 from voice.audio import read_wav, rms, ulaw_to_pcm16
 from voice.tts import TtsEngine
 
@@ -48,14 +46,7 @@ async def test_phone_audio_is_8khz_ulaw(tts_engine: TtsEngine) -> None:
 def test_cli_say_writes_wav(tmp_path: Path) -> None:
     out = tmp_path / "x.wav"
     env = {"ASSISTANT_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-m", "voice", "say", SENTENCE, "--elder", "-o", str(out)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_module("voice", "say", SENTENCE, "--elder", "-o", str(out), env=env)
     assert result.returncode == 0, result.stderr
     samples, rate = read_wav(out)
     assert rate == 22050 and samples.size / rate > 3.0
