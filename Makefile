@@ -1,5 +1,5 @@
 # 长者服务助手 — the two commands a new user needs are `make run` and `make test`.
-.PHONY: setup run test test-fast lint bench clean
+.PHONY: setup run test test-fast lint bench bench-load clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,10 @@ lint:
 
 bench: setup
 	.venv/bin/python -m bench
+
+# only the load scenario (50 chat users, then with 20 phone calls): ~3 minutes
+bench-load: setup
+	.venv/bin/python -m bench.load
 
 clean:
 	rm -rf var/rasa var/knowledge var/logs var/stamps

@@ -1,4 +1,4 @@
-"""``python -m bench``: chat latency, training time, NLU and retrieval quality, voice speed.
+"""``python -m bench``: load, chat latency, training time, NLU and retrieval quality, voice speed.
 
 Each section runs the real components and records its figures in
 bench/results.json; a section whose component is missing records why.
@@ -20,6 +20,7 @@ import httpx
 from assistant.rasa_project import RASA_PYTHON, ensure_model, models_dir, training_hash
 from assistant.settings import PROJECT_ROOT, get_settings
 from bench.dialogues import bench_dialogues
+from bench.load import bench_load, print_load_table
 from bench.sim.stack import start_stack
 
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
@@ -112,6 +113,8 @@ def main() -> int:
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": "2 cores",
     }
+    # first, while nothing else of the bench has warmed the machine up
+    results["load"] = bench_load()
     results["rasa_training"] = bench_training()
     results["chat_latency"] = bench_chat()
     results["dialogues"] = bench_dialogues()
@@ -129,7 +132,9 @@ def main() -> int:
     )
     results["voice"] = run_json_command([sys.executable, "-m", "bench.voice"])
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
-    print_table(results)
+    print_table({k: v for k, v in results.items() if k != "load"})
+    print()
+    print_load_table(results["load"])
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
     return 0
 
