@@ -23,10 +23,13 @@ from assistant.ratelimit import RateLimiter
 from assistant.settings import Settings, get_settings
 from assistant.worker import start_workers
 from connectors import telephone, webchat
+from connectors.staff import audit as staff_audit
 from connectors.staff import auth as staff_auth
 from connectors.staff import broadcasts as staff_broadcasts
+from connectors.staff import callbacks as staff_callbacks
 from connectors.staff import elders as staff_elders
 from connectors.staff import emergencies as staff_emergencies
+from connectors.staff import meals as staff_meals
 from connectors.staff import outbox as staff_outbox
 from connectors.staff import pages as staff_pages
 from connectors.staff import search as staff_search
@@ -57,6 +60,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if workers is not None:
             await workers.stop()
         actions_webhook.close_runner(app)
+        staff_tts = getattr(app.state, "staff_tts", None)
+        if staff_tts is not None:
+            staff_tts.close()
         await app.state.http.aclose()
 
 
@@ -121,6 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_search.router)
     app.include_router(staff_station_facts.router)
     app.include_router(staff_broadcasts.router)
+    app.include_router(staff_meals.router)
+    app.include_router(staff_callbacks.router)
+    app.include_router(staff_audit.router)
     app.include_router(telephone.router)
     app.mount("/static", StaticFiles(directory=webchat.STATIC_DIR), name="chat-static")
     app.mount(

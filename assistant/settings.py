@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         30.0,
         description="Seconds between checks for anti-fraud broadcasts that are due.",
     )
+    broadcast_quiet_hours: str = Field(
+        "21:00-08:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$|^$",
+        description="Station-time window with no reminder calls or texts, HH:MM-HH:MM; "
+        "a broadcast set inside it goes out when it ends. Empty: no quiet hours.",
+    )
     max_message_chars: int = Field(
         1000, description="Longest chat message accepted; longer ones get 422."
     )

@@ -3,6 +3,7 @@
 from assistant.db.migrate import upgrade_database
 from assistant.db.models import (
     AlertSubscription,
+    AuditEntry,
     Base,
     Broadcast,
     CallbackRequest,
@@ -25,6 +26,7 @@ from assistant.db.session import get_engine, get_sessionmaker, session_scope
 
 __all__ = [
     "AlertSubscription",
+    "AuditEntry",
     "Base",
     "Broadcast",
     "CallbackRequest",

@@ -110,6 +110,13 @@ class MealOrder(TimestampMixin, Base):
         String(16), default="booked"
     )  # booked|cancelled
     cancelled_at: Mapped[dt.datetime | None] = mapped_column()
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(256))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column()
+    delivered_by: Mapped[str | None] = mapped_column(String(64))
+    # Staff phoned to confirm an order from an unverified profile.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column()
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Emergency(TimestampMixin, Base):
@@ -212,6 +219,8 @@ class CallbackRequest(TimestampMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
     handled_at: Mapped[dt.datetime | None] = mapped_column()
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class FraudReport(TimestampMixin, Base):
@@ -296,3 +305,18 @@ class StaffLoginFailure(Base):
     staff_name: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """One staff action (acknowledged, resolved, edited, cancelled...): who, what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target_kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -41,4 +41,6 @@ def callback_public(request: CallbackRequest) -> dict[str, object]:
         "status": request.status,
         "created_at": request.created_at.isoformat(),
         "handled_at": request.handled_at.isoformat() if request.handled_at else None,
+        "handled_by": request.handled_by,
+        "note": request.note,
     }

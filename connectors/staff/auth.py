@@ -148,3 +148,13 @@ def logout(
 def me(staff: CurrentStaff) -> dict[str, str]:
     """Who is logged in."""
     return {"staff": staff}
+
+
+@router.get("/console-settings")
+def console_settings(staff: CurrentStaff, settings: SettingsDep) -> dict[str, str]:
+    """The station's name, time zone (times are shown in it) and quiet hours."""
+    return {
+        "timezone": settings.station_timezone,
+        "station": settings.station_name,
+        "quiet_hours": settings.broadcast_quiet_hours,
+    }

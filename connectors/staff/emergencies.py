@@ -1,4 +1,7 @@
-"""Staff JSON API for emergencies: list open ones, acknowledge, resolve, timeline."""
+"""Staff JSON API for emergencies: the board, acknowledge, resolve, one card.
+
+Every acknowledge and resolve leaves an audit entry in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ from sqlalchemy import select
 
 from assistant.db import Emergency
 from assistant.deps import SessionDep
+from assistant.services import audit
 from assistant.services import emergencies as service
+from assistant.services.emergency_board import board, card
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/emergencies", tags=["staff"])
@@ -35,34 +40,61 @@ def list_emergencies(
     query = select(Emergency).order_by(Emergency.id.desc()).limit(200)
     if status:
         query = query.where(Emergency.status == status)
-    return [service.emergency_public(e) for e in session.scalars(query)]
+    return [card(session, e) for e in session.scalars(query)]
+
+
+@router.get("/board")
+def emergency_board(
+    session: SessionDep, staff: CurrentStaff
+) -> dict[str, list[dict[str, Any]]]:
+    """Open emergencies (untaken first, oldest first) and the recently closed ones."""
+    return board(session)
 
 
 @router.get("/{emergency_id}")
 def get_emergency(
     emergency_id: int, session: SessionDep, staff: CurrentStaff
 ) -> dict[str, Any]:
-    """One emergency with its timeline."""
-    return service.emergency_public(_get(session, emergency_id))
+    """One emergency card with its timeline."""
+    return card(session, _get(session, emergency_id))
 
 
 @router.post("/{emergency_id}/ack")
 def acknowledge(
     emergency_id: int, session: SessionDep, staff: CurrentStaff
 ) -> dict[str, Any]:
-    """Take the emergency: escalation stops."""
-    emergency = service.acknowledge(session, _get(session, emergency_id), staff=staff)
+    """Take the emergency (确认接警): escalation stops."""
+    emergency = _get(session, emergency_id)
+    first = emergency.acknowledged_at is None
+    service.acknowledge(session, emergency, staff=staff)
+    if first:
+        audit.record(
+            session,
+            actor=staff,
+            action="acknowledge",
+            target_kind="emergency",
+            target_id=emergency.id,
+        )
     session.refresh(emergency)
-    return service.emergency_public(emergency)
+    return card(session, emergency)
 
 
 @router.post("/{emergency_id}/resolve")
 def resolve(
     emergency_id: int, body: ResolveIn, session: SessionDep, staff: CurrentStaff
 ) -> dict[str, Any]:
-    """Close the emergency with a note."""
-    emergency = service.resolve(
-        session, _get(session, emergency_id), staff=staff, note=body.note
-    )
+    """Close the emergency with a note (处理完毕)."""
+    emergency = _get(session, emergency_id)
+    first = emergency.resolved_at is None
+    service.resolve(session, emergency, staff=staff, note=body.note)
+    if first:
+        audit.record(
+            session,
+            actor=staff,
+            action="resolve",
+            target_kind="emergency",
+            target_id=emergency.id,
+            detail=body.note,
+        )
     session.refresh(emergency)
-    return service.emergency_public(emergency)
+    return card(session, emergency)

@@ -1,19 +1,18 @@
-"""Staff view of notifications and call-backs; Twilio's signed status callbacks."""
+"""Staff view of notifications; Twilio's signed status callbacks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from assistant.db import CallbackRequest, OutboxMessage, utcnow
+from assistant.db import OutboxMessage
 from assistant.deps import SessionDep, SettingsDep
 from assistant.services.emergencies import add_event
-from assistant.services.handoff import callback_public
 from assistant.services.outbox import outbox_public
-from connectors.staff.auth import CurrentStaff, require_staff
+from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
@@ -29,30 +28,6 @@ def list_outbox(
     if status:
         query = query.where(OutboxMessage.status == status)
     return [outbox_public(m) for m in session.scalars(query)]
-
-
-@router.get("/callbacks", dependencies=[Depends(require_staff)])
-def list_callbacks(session: SessionDep, status: str = "open") -> list[dict[str, Any]]:
-    """Call-back requests from hand-offs."""
-    query = (
-        select(CallbackRequest)
-        .where(CallbackRequest.status == status)
-        .order_by(CallbackRequest.id)
-    )
-    return [callback_public(c) for c in session.scalars(query)]
-
-
-@router.post("/callbacks/{callback_id}/done")
-def callback_done(
-    callback_id: int, session: SessionDep, staff: CurrentStaff
-) -> dict[str, Any]:
-    """Mark a call-back as handled."""
-    request = session.get(CallbackRequest, callback_id)
-    if request is None:
-        raise HTTPException(status_code=404, detail="没有这条回电请求")
-    request.status = "done"
-    request.handled_at = utcnow()
-    return callback_public(request)
 
 
 @router.post("/outbox/twilio-status", include_in_schema=False)

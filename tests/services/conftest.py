@@ -6,10 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from assistant.app import create_app
 from assistant.db import upgrade_database
 from assistant.settings import Settings
 from bench.sim.twilio_api import TwilioApi
+from tests.utils.staff import login, same_origin_client, staff_users
 
 
 @pytest.fixture()
@@ -42,3 +45,19 @@ def settings(db_url: str, fake_twilio: TwilioApi) -> Settings:
         outbox_backoff_s=0.0,
         outbox_poll_s=0.01,
     )
+
+
+@pytest.fixture()
+def staff_api(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
+    """The app without workers, with a logged-in same-origin staff client."""
+    conf = settings.model_copy(
+        update={
+            "staff_users": staff_users(),
+            "run_workers": False,
+            "var_dir": tmp_path,
+            "duty_phone": "010-88886666",
+        }
+    )
+    with same_origin_client(create_app(conf)) as client:
+        login(client)
+        yield client
