@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.db import Elder, Emergency, OutboxMessage
+from assistant.db import Elder, Emergency
 from assistant.services import emergencies
+from assistant.services.emergencies import CHANNEL_LABELS
 from assistant.services.timefmt import iso_utc
 
-CHANNEL_LABELS = {"web": "网页聊天", "phone": "电话", "sms": "短信", "chat": "聊天"}
 ALERT_CHANNEL_LABELS = {"sms": "短信", "call": "电话", "chat": "聊天"}
 STATUS_LABELS = {
     "open": "待处理",
@@ -25,6 +25,9 @@ STATUS_LABELS = {
 }
 EVENT_LABELS = {
     "reported": "收到求助",
+    "repeated": "再次求助",
+    "unalertable": "无法通知",
+    "alarm": "通知一直失败",
     "notified": "已发出通知",
     "escalated": "升级通知",
     "acknowledged": "确认接警",
@@ -45,54 +48,23 @@ PROVIDER_LABELS = {
     "no-answer": "无人接听",
     "canceled": "已取消",
 }
+OUTBOX_LABELS = {
+    "pending": "排队中",
+    "doing": "发送中",
+    "sent": "已发出",
+    "failed": "失败",
+    "not_sent": "未发出",
+    "cancelled": "已停止（有人接警）",
+}
 CLOSED_SHOWN = 30
 
 
-def type_label(emergency_type: str | None) -> str:
-    """The emergency type in Chinese (the emergency service's one map)."""
-    labels: dict[str, str] = getattr(
-        emergencies, "EMERGENCY_TYPE_LABELS", None
-    ) or getattr(emergencies, "_TYPE_LABELS", {})
-    if not emergency_type:
-        return "紧急求助"
-    return labels.get(emergency_type, emergency_type)
-
-
-def alert_label(message: OutboxMessage) -> str:
+def alert_label(status: str, provider_status: str | None) -> str:
     """Where an alert stands, in words: 已送达, 已发出, 发送中, 失败."""
-    provider = (message.provider_status or "").lower()
+    provider = (provider_status or "").lower()
     if provider in PROVIDER_LABELS:
         return PROVIDER_LABELS[provider]
-    return {
-        "pending": "排队中",
-        "doing": "发送中",
-        "sent": "已发出",
-        "failed": "失败",
-        "not_sent": "未发出",
-    }.get(message.status, message.status)
-
-
-def _alerts(session: Session, emergency_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.related_kind == "emergency",
-            OutboxMessage.related_id == emergency_id,
-        )
-        .order_by(OutboxMessage.id)
-    )
-    return [
-        {
-            "id": m.id,
-            "channel": m.channel,
-            "recipient": m.recipient,
-            "status": m.status,
-            "provider_status": m.provider_status,
-            "last_error": m.last_error,
-            "created_at": iso_utc(m.created_at),
-        }
-        for m in rows
-    ]
+    return OUTBOX_LABELS.get(status, status)
 
 
 def _elder(session: Session, elder_id: int | None) -> dict[str, Any] | None:
@@ -110,56 +82,33 @@ def _elder(session: Session, elder_id: int | None) -> dict[str, Any] | None:
     }
 
 
-def _pairs(detail: str) -> dict[str, str]:
-    return dict(p.split("=", 1) for p in detail.split() if "=" in p)
-
-
 def event_text(kind: str, detail: str, actor: str | None) -> str:
-    """One timeline line in words; unknown details are shown as they are."""
-    pairs = _pairs(detail)
-    who = actor or ""
-    if kind == "reported":
-        channel = CHANNEL_LABELS.get(pairs.get("channel", ""), pairs.get("channel", ""))
-        return f"收到求助（{channel}）" if channel else "收到求助"
-    if kind == "notified" and "queued" in pairs:
-        return f"已发出通知 {pairs['queued']} 条"
-    if kind == "escalated" and "level" in pairs:
-        return f"无人确认，升级到第 {pairs['level']} 级，又通知 {pairs.get('queued', '?')} 条"
-    if kind == "acknowledged":
-        return f"{who} 确认接警"
-    if kind == "resolved":
-        return f"{who} 处理完毕" + (f"：{detail}" if detail else "")
-    if kind == "notification_status":
-        parts = detail.split()
-        channel = ALERT_CHANNEL_LABELS.get(parts[1], parts[1]) if len(parts) > 1 else ""
-        state = parts[2] if len(parts) > 2 else ""
-        return f"通知回执：{channel} {PROVIDER_LABELS.get(state, state)}".strip()
+    """One timeline line in words (the service writes its details in Chinese)."""
     label = EVENT_LABELS.get(kind, kind)
+    if kind in ("acknowledged", "resolved"):
+        return f"{actor or ''} {label}" + (f"：{detail}" if detail else "")
+    if kind == "notification_status":
+        parts = detail.split()  # "outbox=5 sms delivered" from the Twilio callback
+        if len(parts) == 3:
+            channel = ALERT_CHANNEL_LABELS.get(parts[1], parts[1])
+            return f"通知回执：{channel}{PROVIDER_LABELS.get(parts[2], parts[2])}"
     return f"{label}：{detail}" if detail else label
 
 
 def card(session: Session, emergency: Emergency) -> dict[str, Any]:
     """One board card; fields the emergency service already gives are kept as given."""
     public: dict[str, Any] = dict(emergencies.emergency_public(emergency))
-    alerts = public.get("alerts")
-    if alerts is None:
-        alerts = _alerts(session, emergency.id)
-    statuses = {a["id"]: a for a in alerts if "id" in a}
-    by_id = {
-        m.id: m
-        for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(list(statuses)))
-        )
-    }
+    alerts: list[dict[str, Any]] = list(public.get("deliveries") or [])
     for alert in alerts:
-        message = by_id.get(alert.get("id", -1))
         channel = alert.get("channel", "")
-        alert.setdefault("channel_label", ALERT_CHANNEL_LABELS.get(channel, channel))
-        if message is not None:
-            alert.setdefault("status_label", alert_label(message))
+        alert["channel_label"] = ALERT_CHANNEL_LABELS.get(channel, channel)
+        alert["status_label"] = alert_label(
+            str(alert.get("status", "")), alert.get("provider_status")
+        )
     public["alerts"] = alerts
+    public.pop("deliveries", None)
     public.setdefault("unalertable", not alerts)
-    public.setdefault("type_label", type_label(emergency.emergency_type))
+    public.setdefault("type_label", emergencies.type_label(emergency.emergency_type))
     public["channel_label"] = CHANNEL_LABELS.get(emergency.channel, emergency.channel)
     public["status_label"] = STATUS_LABELS.get(emergency.status, emergency.status)
     public["keypad"] = emergency.utterance.strip().isdigit()

@@ -72,7 +72,7 @@ def test_emergency_ack_resolve_and_status_callback(
         e = emergencies.record_emergency(
             s, user_id="u", channel="web", utterance="救命"
         )
-        emergencies.alert_emergency(s, settings, e)
+        emergencies.queue_alerts(s, settings, e.id)
         eid = e.id
         row = s.query(OutboxMessage).first()
         assert row is not None

@@ -32,7 +32,7 @@ def _report(settings: Settings, *, text: str, kind: str, family: bool) -> int:
             emergency_type=kind,
             elder=elder,
         )
-        emergencies.alert_emergency(s, settings, e)
+        emergencies.queue_alerts(s, settings, e.id)
         return e.id
 
 
@@ -49,7 +49,7 @@ def test_board_cards_in_words_oldest_untaken_first(
     board = staff_api.get("/api/staff/emergencies/board").json()
     assert [c["id"] for c in board["open"]] == [first, second]
     card = board["open"][0]
-    assert card["type_label"] == "摔倒" and card["channel_label"] == "网页聊天"
+    assert card["type_label"] == "摔倒" and card["channel_label"] == "网上聊天"
     assert card["elder"]["name"] == "王秀英"
     assert card["elder"]["station"] == "幸福里驿站"
     assert card["elder"]["family_contacts"][0]["relation"] == "儿子"
@@ -96,6 +96,8 @@ def test_nobody_to_alert_is_marked_unalertable(
         e = emergencies.record_emergency(
             s, user_id="anon", channel="phone", utterance="9", emergency_type=None
         )
+        nobody = settings.model_copy(update={"duty_roster": []})
+        assert emergencies.queue_alerts(s, nobody, e.id) == 0
         eid = e.id
     [card] = staff_api.get("/api/staff/emergencies/board").json()["open"]
     assert card["id"] == eid and card["unalertable"] is True
