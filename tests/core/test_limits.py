@@ -18,6 +18,7 @@ from assistant.ratelimit import get_limiter
 from assistant.settings import Settings
 from bench.sim.stack import free_port
 from tests.core.test_voice_message import wav
+from tests.utils.uploads import MULTIPART, chunked_wav_upload
 
 TOKEN = "action-token-for-tests"
 
@@ -102,20 +103,8 @@ def test_binding_code_tries_are_rate_limited(
 def test_chunked_oversize_upload_is_413_while_reading(
     client: TestClient, settings: Settings
 ) -> None:
-    def chunks() -> Iterator[bytes]:
-        """A well-formed multipart upload of 200 KiB, sent without a length."""
-        yield (
-            b'--zzz\r\nContent-Disposition: form-data; name="audio"; '
-            b'filename="v.wav"\r\nContent-Type: audio/wav\r\n\r\n'
-        )
-        for _ in range(200):
-            yield b"\0" * 1024
-        yield b"\r\n--zzz--\r\n"
-
     response = client.post(
-        "/api/chat/voice",
-        content=chunks(),
-        headers={"content-type": "multipart/form-data; boundary=zzz"},
+        "/api/chat/voice", content=chunked_wav_upload(200), headers=MULTIPART
     )
     assert response.status_code == 413
     assert "内容太大了" in response.json()["detail"]

@@ -26,6 +26,7 @@ from assistant.db import CallbackRequest, Elder, Emergency, MealOrder
 from assistant.services.meals import local_now
 from bench.sim.stack import Stack
 from tests.dialogues.form_answers import Answers
+from tests.utils.records import emergencies_of
 
 pytestmark = pytest.mark.integration
 
@@ -231,7 +232,7 @@ def test_issue_examples_book_without_alarm(
         elder = db.get(Elder, order.elder_id)
         assert elder is not None and elder.address == "派出所后面的平房"
         assert order.diet_notes == "少盐" and order.count == 2
-        assert not db.scalars(select(Emergency).where(Emergency.user_id == user)).all()
+        assert emergencies_of(db, user) == []
 
 
 def test_caller_number_offered_on_the_phone(stack: Stack) -> None:
@@ -257,7 +258,5 @@ def test_a_real_emergency_still_interrupts_the_form(stack: Stack) -> None:
     reply = _texts(say("哎呀我老伴摔倒了起不来"))
     assert "通知工作人员" in reply
     with _db(stack) as db:
-        row = db.scalars(
-            select(Emergency).where(Emergency.user_id == "form-emergency")
-        ).one()
+        [row] = emergencies_of(db, "form-emergency")
         assert row.emergency_type == "fall"

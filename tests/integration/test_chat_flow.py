@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from assistant.db import Emergency, session_scope
+from assistant.db import session_scope
 from bench.sim.stack import Stack
+from tests.utils.records import emergencies_of
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +27,7 @@ def test_emergency_phrase_creates_an_emergency_row(stack: Stack) -> None:
     messages = stack.chat("it-emergency", "救命啊我老伴摔倒了起不来")
     assert messages
     with session_scope(stack.db_url) as session:
-        rows = list(
-            session.scalars(
-                select(Emergency).where(Emergency.user_id == "it-emergency")
-            )
-        )
+        rows = emergencies_of(session, "it-emergency")
         assert len(rows) == 1
         assert rows[0].channel == "web"
         assert rows[0].emergency_type == "fall"

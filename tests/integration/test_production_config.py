@@ -12,8 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from assistant.db import CallbackRequest, Emergency, session_scope
+from assistant.db import CallbackRequest, session_scope
 from bench.sim.stack import ACTION_TOKEN, Stack, start_stack
+from tests.utils.records import emergencies_of
 from tests.utils.services import REDIS_URL, fresh_postgres_database, require_redis
 from tests.utils.waiting import wait_until
 
@@ -52,11 +53,7 @@ def test_conversation_is_tracked_in_postgresql(pg_stack: Stack) -> None:
 def test_emergency_is_written_to_postgresql(pg_stack: Stack) -> None:
     assert pg_stack.chat("pg-emergency", "我妈晕倒了叫不醒")
     with session_scope(pg_stack.db_url) as session:
-        rows = list(
-            session.scalars(
-                select(Emergency).where(Emergency.user_id == "pg-emergency")
-            )
-        )
+        rows = emergencies_of(session, "pg-emergency")
     assert len(rows) == 1
     assert rows[0].emergency_type == "unconscious"
 

@@ -28,6 +28,8 @@ from assistant.db import (
 from assistant.services import meals
 from bench.sim.stack import ACTION_TOKEN, Stack
 from connectors.webchat.identity import COOKIE, read_cookie
+from tests.utils.records import emergencies_of
+from tests.utils.uploads import MULTIPART, chunked_wav_upload
 
 pytestmark = pytest.mark.integration
 
@@ -122,9 +124,7 @@ def test_forged_webhook_is_refused_and_writes_nothing(stack: Stack) -> None:
     # Rasa's own calls carry the token: a real conversation still runs its action.
     stack.chat("trust-real-emergency", "救命啊我摔倒了起不来")
     with session_scope(stack.db_url) as session:
-        assert session.scalars(
-            select(Emergency).where(Emergency.user_id == "trust-real-emergency")
-        ).one()
+        assert len(emergencies_of(session, "trust-real-emergency")) == 1
 
 
 def test_spoofed_phone_metadata_reveals_nothing(
@@ -200,21 +200,9 @@ def test_cookie_keeps_the_conversation_and_a_new_browser_starts_fresh(
 
 
 def test_chunked_oversize_upload_gets_413_from_the_running_app(stack: Stack) -> None:
-    def chunks() -> Iterator[bytes]:
-        """A well-formed multipart upload of 3 MiB of audio, sent without a length."""
-        yield (
-            b'--zzz\r\nContent-Disposition: form-data; name="audio"; '
-            b'filename="v.wav"\r\nContent-Type: audio/wav\r\n\r\n'
-        )
-        for _ in range(3 * 1024):
-            yield b"\0" * 1024
-        yield b"\r\n--zzz--\r\n"
-
     with stack.browser_client() as client:
         response = client.post(
-            "/api/chat/voice",
-            content=chunks(),
-            headers={"content-type": "multipart/form-data; boundary=zzz"},
+            "/api/chat/voice", content=chunked_wav_upload(3 * 1024), headers=MULTIPART
         )
     assert response.status_code == 413
     assert "内容太大了" in response.json()["detail"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.db import session_scope
+from sqlalchemy.orm import Session
+
+from assistant.db import MealOrder, session_scope
 from assistant.services import meals
 from assistant.settings import Settings
 
@@ -52,21 +54,26 @@ def test_unserved_meal_and_too_far(settings: Settings) -> None:
     )
 
 
+def _lunch(session: Session, *, count: int, mode: str, diet: str | None) -> MealOrder:
+    """A web user's lunch order on ``DAY``."""
+    return meals.create_order(
+        session=session,
+        elder_id=None,
+        user_id="u",
+        channel="web",
+        day=DAY,
+        meal="lunch",
+        count=count,
+        mode=mode,
+        diet=diet,
+    )
+
+
 def test_capacity_full(settings: Settings) -> None:
     settings = settings.model_copy(update={"meal_capacity": 3})
     now = _at(settings, DAY, 6)
     with session_scope(settings.effective_database_url) as s:
-        meals.create_order(
-            session=s,
-            elder_id=None,
-            user_id="u",
-            channel="web",
-            day=DAY,
-            meal="lunch",
-            count=3,
-            mode="delivery",
-            diet=None,
-        )
+        _lunch(s, count=3, mode="delivery", diet=None)
         verdict = meals.check_order(
             session=s, settings=settings, day=DAY, meal="lunch", count=1, now=now
         )
@@ -75,17 +82,7 @@ def test_capacity_full(settings: Settings) -> None:
 
 def test_cancel_honours_cutoff(settings: Settings) -> None:
     with session_scope(settings.effective_database_url) as s:
-        order = meals.create_order(
-            session=s,
-            elder_id=None,
-            user_id="u",
-            channel="web",
-            day=DAY,
-            meal="lunch",
-            count=1,
-            mode="dine_in",
-            diet="少盐",
-        )
+        order = _lunch(s, count=1, mode="dine_in", diet="少盐")
         order_id = order.id
     assert meals.can_cancel(settings=settings, order=order, now=_at(settings, DAY, 9))
     with session_scope(settings.effective_database_url) as s:

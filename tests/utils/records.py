@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.db import Elder
+from assistant.db import Elder, Emergency
 
 ELDER = {
     "name": "张桂兰",
@@ -22,3 +23,9 @@ def add_elder(session: Session, **fields: Any) -> Elder:
     session.add(elder)
     session.flush()
     return elder
+
+
+def emergencies_of(session: Session, user_id: str) -> list[Emergency]:
+    """The emergencies recorded for one conversation, oldest first."""
+    query = select(Emergency).where(Emergency.user_id == user_id)
+    return list(session.scalars(query.order_by(Emergency.id)))
