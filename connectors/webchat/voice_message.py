@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from assistant.deps import SettingsDep
+from assistant.settings import Settings
 from connectors.webchat import messages
 from connectors.webchat.api import chat_turn
 from connectors.webchat.identity import ChatClientDep, check_rate
@@ -31,11 +32,11 @@ MAX_SECONDS = 60
 MIN_RATE, MAX_RATE = 8000, 48000
 
 
-async def web_asr(request: Request) -> AsrEngine:
+async def web_asr(request: Request, settings: Settings) -> AsrEngine:
     """The chat's recogniser, loaded on the first voice message."""
     engine: AsrEngine | None = getattr(request.app.state, "web_asr", None)
     if engine is None:
-        engine = AsrEngine(request.app.state.settings)
+        engine = AsrEngine(settings)
         request.app.state.web_asr = engine
         await engine.aload()
     return engine
@@ -100,7 +101,7 @@ async def voice_message(
             detail=messages.WAV_TOO_LONG.format(seconds=MAX_SECONDS)
             + f" (recording of {seconds:.0f} s, limit {MAX_SECONDS} s)",
         )
-    engine = await web_asr(request)
+    engine = await web_asr(request, settings)
     if not engine.chinese:
         return JSONResponse(
             status_code=503,
