@@ -482,5 +482,9 @@ class Settings(BaseSettings):
 
 @functools.cache
 def get_settings() -> Settings:
-    """The process-wide settings (tests build their own ``Settings``)."""
+    """The environment's settings, for entry points only (CLIs, uvicorn's factory).
+
+    Everything inside the app receives the Settings given to ``create_app``:
+    routes through ``assistant.deps``, actions through ``actions.context``.
+    """
     return Settings()
