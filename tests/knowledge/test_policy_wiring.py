@@ -48,9 +48,9 @@ async def test_action_answers_with_citations(bound_kb) -> None:  # type: ignore[
     )
     assert events == []
     message = dispatcher.messages[0]
-    assert message["text"]
     citations = message["custom"]["citations"]
     assert citations and citations[0]["doc"] == "001_762747c5429ccbdb.txt"
+    assert citations[0]["title"] in message["text"]  # the reply names its source
 
 
 async def test_action_uses_the_profile_region(bound_kb) -> None:  # type: ignore[no-untyped-def]
