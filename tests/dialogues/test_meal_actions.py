@@ -199,24 +199,15 @@ async def test_phone_caller_number_offered_then_keypad(
         "赵大爷", "inform", slots=offer_slots, metadata=PHONE, loop="meal_form"
     )
     assert (await _turn(offer))["requested_slot"] == "use_caller_phone"
-    yes = make_tracker(
-        "对，就用这个",
-        "affirm",
-        slots={**base, "requested_slot": "use_caller_phone"},
-        metadata=PHONE,
-        loop="meal_form",
-    )
-    slots = await _turn(yes)
+    asked = {**base, "requested_slot": "use_caller_phone"}
+
+    def answer(text: str, intent: str) -> Tracker:
+        return make_tracker(text, intent, slots=asked, metadata=PHONE, loop="meal_form")
+
+    slots = await _turn(answer("对，就用这个", "affirm"))
     assert slots["elder_phone"] == PHONE["caller_phone"]
     assert slots["requested_slot"] == "meal_confirmed"
-    no = make_tracker(
-        "不是",
-        "deny",
-        slots={**base, "requested_slot": "use_caller_phone"},
-        metadata=PHONE,
-        loop="meal_form",
-    )
-    slots = await _turn(no)
+    slots = await _turn(answer("不是", "deny"))
     assert (
         slots["use_caller_phone"] == "no" and slots["requested_slot"] == "elder_phone"
     )
