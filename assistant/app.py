@@ -48,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade_database(settings.effective_database_url)
     app.state.http = httpx.AsyncClient(timeout=settings.rasa_timeout_s)
     workers = start_workers(settings) if settings.run_workers else None
+    app.state.workers = workers  # their heartbeats show in /health
     if knowledge_status(settings)["ok"]:
         # Load the model and index now, off the event loop, so the first policy
         # question does not wait ~10 s; requests meanwhile wait on its lock.

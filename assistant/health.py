@@ -59,7 +59,8 @@ def voice_status(settings: Settings) -> dict[str, Any]:
 
 @router.get("/health")
 async def get_health(request: Request, settings: SettingsDep) -> dict[str, Any]:
-    """Report Rasa, database, knowledge index, ASR model and TTS."""
+    """Report Rasa, database, knowledge index, ASR model, TTS and each background
+    worker's last heartbeat."""
     loop = asyncio.get_running_loop()
     rasa = await rasa_status(settings, request.app.state.http)
     database = await loop.run_in_executor(None, database_status, settings)
@@ -71,6 +72,10 @@ async def get_health(request: Request, settings: SettingsDep) -> dict[str, Any]:
         "knowledge": knowledge,
         **voice_info,
     }
+    workers = getattr(request.app.state, "workers", None)
+    body["workers"] = workers.health() if workers is not None else {}
+    workers_ok = all(w["ok"] for w in body["workers"].values())
     essential = rasa["ok"] and database["ok"]
-    body["status"] = "ok" if essential and knowledge["ok"] else "degraded"
+    ok = essential and knowledge["ok"] and workers_ok
+    body["status"] = "ok" if ok else "degraded"
     return body

@@ -263,6 +263,11 @@ class Settings(BaseSettings):
     outbox_backoff_s: float = Field(
         5.0, description="First retry delay in seconds; doubles with every attempt."
     )
+    outbox_workers: int = Field(
+        1,
+        description="Outbox sender loops per app process; claims are atomic, so any "
+        "number of loops and processes may run side by side.",
+    )
     outbox_poll_s: float = Field(
         0.5, description="Seconds the outbox worker waits when nothing is due."
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from assistant.db import session_scope
@@ -20,14 +18,3 @@ def dispatch_once(settings: Settings) -> list[int]:
     if sent:
         logger.info("broadcasts dispatched: %s", sent)
     return sent
-
-
-async def run_broadcasts(settings: Settings, stop_event: asyncio.Event) -> None:
-    """Check for due broadcasts every ``broadcast_poll_s`` until stopped."""
-    while not stop_event.is_set():
-        try:
-            await asyncio.to_thread(dispatch_once, settings)
-        except Exception:
-            logger.exception("broadcast pass failed")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop_event.wait(), settings.broadcast_poll_s)

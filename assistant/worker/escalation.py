@@ -1,13 +1,17 @@
-"""The escalation scheduler: emergencies nobody acknowledged get louder."""
+"""The escalation scheduler and the emergency sweeper.
+
+Escalation: emergencies nobody acknowledged get louder. The sweeper queues
+what a crash left undone (an emergency committed but never alerted, or an
+escalation clock that was never set); it runs at start-up and then every
+``emergency_sweep_s``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from assistant.db import session_scope
-from assistant.services.emergencies import escalate_due
+from assistant.services.emergencies import escalate_due, sweep_unalerted
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -19,12 +23,10 @@ def escalate_once(settings: Settings) -> list[int]:
         return escalate_due(session, settings)
 
 
-async def run_escalations(settings: Settings, stop_event: asyncio.Event) -> None:
-    """Check for due escalations every ``escalation_poll_s`` until stopped."""
-    while not stop_event.is_set():
-        try:
-            await asyncio.to_thread(escalate_once, settings)
-        except Exception:
-            logger.exception("escalation pass failed")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop_event.wait(), settings.escalation_poll_s)
+def sweep_once(settings: Settings) -> list[int]:
+    """One sweep: queue the alerts of open emergencies left without them."""
+    with session_scope(settings.effective_database_url) as session:
+        touched = sweep_unalerted(session, settings)
+    if touched:
+        logger.warning("emergency sweeper repaired %s", touched)
+    return touched

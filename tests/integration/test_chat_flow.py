@@ -25,13 +25,17 @@ def test_greeting_gets_a_chinese_reply(stack: Stack) -> None:
 
 def test_emergency_phrase_creates_an_emergency_row(stack: Stack) -> None:
     messages = stack.chat("it-emergency", "救命啊我老伴摔倒了起不来")
-    assert messages
+    # On the defaults (no duty roster, no Twilio) nobody can be notified: the
+    # reply must not claim it, and gives 120 instead.
+    reply = texts(messages)
+    assert "已通知" not in reply and "没法通知到人" in reply and "120" in reply
     with session_scope(stack.db_url) as session:
         rows = emergencies_of(session, "it-emergency")
         assert len(rows) == 1
         assert rows[0].channel == "web"
         assert rows[0].emergency_type == "fall"
-        assert [e.kind for e in rows[0].events][0] == "reported"
+        assert [e.kind for e in rows[0].events] == ["reported", "unalertable"]
+        assert rows[0].unalertable is True
 
 
 def test_out_of_scope_gets_a_polite_fallback(stack: Stack) -> None:

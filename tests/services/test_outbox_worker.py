@@ -91,13 +91,17 @@ async def test_without_credentials_marked_not_sent(settings: Settings) -> None:
 async def test_outbox_survives_a_restart(
     settings: Settings, fake_twilio: TwilioApi
 ) -> None:
-    """A row claimed by a process that died is sent by the next one."""
+    """A row claimed by a process that died is sent by the next one once stale."""
     _queue(settings, ("sms", "第一条"), ("sms", "第二条"))
     first = OutboxWorker(settings, TwilioSender(settings))
     job = first.claim_next()  # claimed, then the process "dies" before sending
     assert job is not None
     assert [r.status for r in _rows(settings)] == ["doing", "pending"]
+    # while the claim is fresh, nobody else takes that row
     await OutboxWorker(settings, TwilioSender(settings)).run(burst=True)
+    assert [r.status for r in _rows(settings)] == ["doing", "sent"]
+    stale = settings.model_copy(update={"outbox_stale_s": 0.0})
+    await OutboxWorker(stale, TwilioSender(stale)).run(burst=True)
     assert [r.status for r in _rows(settings)] == ["sent", "sent"]
     assert sorted(r["form"]["Body"] for r in fake_twilio.requests) == [
         "第一条",

@@ -68,18 +68,17 @@ def test_elder_crud(client: TestClient) -> None:
 def test_emergency_ack_resolve_and_status_callback(
     client: TestClient, settings: Settings
 ) -> None:
+    eid = emergencies.report_emergency(
+        settings, user_id="u", channel="web", text="救命"
+    ).emergency_id
     with session_scope(settings.effective_database_url) as s:
-        e = emergencies.record_emergency(
-            s, user_id="u", channel="web", utterance="救命"
-        )
-        emergencies.queue_alerts(s, settings, e.id)
-        eid = e.id
         row = s.query(OutboxMessage).first()
         assert row is not None
         row.provider_sid, row.status = "SM123", "sent"
     _login(client)
     [listed] = client.get("/api/staff/emergencies", params={"status": "open"}).json()
-    assert listed["id"] == eid
+    assert listed["id"] == eid and listed["unalertable"] is False
+    assert {d["recipient"] for d in listed["deliveries"]} == {"+8613800000001"}
     assert (
         client.post(f"/api/staff/emergencies/{eid}/ack").json()["acknowledged_by"]
         == "tester"
