@@ -186,7 +186,7 @@ def report_emergency(
                 _add_event(
                     session,
                     joined,
-                    "repeat",
+                    "repeated",
                     f"{CHANNEL_LABELS.get(channel, channel)}又报：{text[:200]}",
                 )
                 if joined.emergency_type is None and emergency_type:

@@ -33,6 +33,10 @@ EVENT_LABELS = {
     "acknowledged": "确认接警",
     "resolved": "处理完毕",
     "notification_status": "通知状态",
+    "notification_sent": "通知已发出",
+    "notification_failed": "通知失败",
+    "notification_not_sent": "通知未发出",
+    "notification_cancelled": "通知已停止",
 }
 PROVIDER_LABELS = {
     "delivered": "已送达",

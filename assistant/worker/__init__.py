@@ -98,4 +98,3 @@ def start_workers(settings: Settings) -> WorkerHandle:
         )
     logger.info("background workers started: %s", ", ".join(handle.heartbeats))
     return handle
-

@@ -149,7 +149,7 @@ def test_a_repeat_from_the_same_person_joins_the_open_emergency(
     with session_scope(settings.effective_database_url) as s:
         e = s.get(Emergency, first.emergency_id)
         assert e is not None
-        assert [ev.kind for ev in e.events] == ["reported", "notified", "repeat"]
+        assert [ev.kind for ev in e.events] == ["reported", "notified", "repeated"]
         assert "还是起不来" in (e.events[-1].detail or "")
     other = _report(settings, user="u2")
     assert not other.joined and other.emergency_id != first.emergency_id

@@ -78,7 +78,7 @@ def test_emergency_ack_resolve_and_status_callback(
     _login(client)
     [listed] = client.get("/api/staff/emergencies", params={"status": "open"}).json()
     assert listed["id"] == eid and listed["unalertable"] is False
-    assert {d["recipient"] for d in listed["deliveries"]} == {"+8613800000001"}
+    assert {d["recipient"] for d in listed["alerts"]} == {"+8613800000001"}
     assert (
         client.post(f"/api/staff/emergencies/{eid}/ack").json()["acknowledged_by"]
         == "tester"
