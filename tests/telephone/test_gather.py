@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from assistant.db import CallbackRequest, Elder, Emergency, OutboxMessage, PhoneCall
+from assistant.db import (
+    CallbackRequest,
+    Elder,
+    Emergency,
+    EmergencyEvent,
+    OutboxMessage,
+    PhoneCall,
+)
 from assistant.db import session_scope as db
 from assistant.services.emergencies import EmergencyReport
 from bench.sim.hotline import CALLER, DUTY, FROM_NUMBER, Hotline
@@ -230,6 +237,40 @@ def test_digits_the_dialogue_asks_for_are_collected_and_sent_as_text(
     [turn] = gather_line.rasa.requests  # a number, not the keypad menu
     assert turn["message"] == "13912345678"
     assert turn["metadata"]["caller_phone"] == CALLER
+
+
+def test_keypad_2_with_nobody_to_alert_says_so_and_puts_the_caller_through(
+    gather_line: Hotline,
+) -> None:
+    call = new_call("+8613700003333")  # no elder, no family
+    with changed(gather_line.settings, duty_roster=[]):
+        reply = answer(gather_line, call_in(gather_line, call), call, Digits="2")
+    [row] = rows(gather_line, Emergency, call)
+    assert row.unalertable is True
+    text = prompts.emergency(gather_line.settings, EmergencyReport(row.id, 0))
+    assert "已通知" not in text and "没法通知到人" in text and "120" in text
+    assert said(reply) == [key_of(gather_line, text + prompts.transferring())]
+    assert dial(reply).text == DUTY
+
+
+def test_a_second_call_from_the_same_number_joins_the_open_emergency(
+    gather_line: Hotline,
+) -> None:
+    first, second = new_call("+8613700004444"), new_call("+8613700004444")
+    with changed(gather_line.settings, emergency_join_minutes=5.0):
+        answer(gather_line, call_in(gather_line, first), first, Digits="2")
+        reply = answer(gather_line, call_in(gather_line, second), second, Digits="2")
+    [row] = rows(gather_line, Emergency, first)
+    assert rows(gather_line, Emergency, second) == []
+    with db(gather_line.settings.effective_database_url) as session:
+        events = session.query(EmergencyEvent).filter_by(emergency_id=row.id).all()
+        assert [e.kind for e in events][-1] == "repeated"
+        alerts = session.query(OutboxMessage).filter_by(related_id=row.id).all()
+        assert len(alerts) == 2  # the duty phone was paged once, not twice
+    joined = EmergencyReport(row.id, alerted=1, joined=True)
+    text = prompts.emergency(gather_line.settings, joined) + prompts.press_0()
+    assert "已通知过了" in text
+    assert said(reply) == [key_of(gather_line, text)]
 
 
 # --- faults: the caller always gets 120 advice and a person ---------------------
