@@ -9,7 +9,6 @@ Webhooks are signed with Twilio's own ``RequestValidator``.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from twilio.request_validator import RequestValidator
 
@@ -27,6 +25,7 @@ from assistant.db import upgrade_database
 from assistant.settings import Settings
 from bench.sim.local_http import LocalHttpServer
 from bench.sim.models import korean_model_path
+from bench.sim.serve import serve_app
 from bench.sim.stack import free_port
 from bench.sim.twilio_api import TwilioApi
 from connectors import telephone
@@ -141,27 +140,8 @@ def run_hotline(tmp: Path, **overrides: Any) -> Iterator[Hotline]:
         }
         settings = Settings(**values)
         app = build_app(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                ws="websockets-sansio",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the hotline app did not start")
-            time.sleep(0.05)
-        try:
+        with serve_app(app, port, ws="websockets-sansio"):
             yield Hotline(settings, app, settings.public_url, rasa, twilio)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=15)
     finally:
         rasa.stop()
         twilio.stop()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from itsdangerous import Signer
 from sqlalchemy import update
@@ -20,6 +18,7 @@ from assistant.app import create_app
 from assistant.db import StaffSession, session_scope, upgrade_database, utcnow
 from assistant.services import staff_accounts, staff_sessions
 from assistant.settings import Settings
+from bench.sim.serve import serve_app
 from bench.sim.stack import free_port
 from tests.utils.services import fresh_postgres_database
 from tests.utils.staff import (
@@ -30,7 +29,6 @@ from tests.utils.staff import (
     same_origin_client,
     staff_app_settings,
 )
-from tests.utils.waiting import wait_until
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -50,16 +48,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def live_url(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on loopback, so clients have real source addresses."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, 30, "uvicorn started")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serve_app(create_app(settings), port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _client_from(url: str, address: str) -> httpx.Client:
