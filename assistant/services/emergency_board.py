@@ -7,6 +7,7 @@ type in Chinese, and who was alerted with each alert's delivery state.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +62,7 @@ OUTBOX_LABELS = {
     "cancelled": "已停止（有人接警）",
 }
 CLOSED_SHOWN = 30
+_PHONE = re.compile(r"\+?\d{8,}")
 
 
 def alert_label(status: str, provider_status: str | None) -> str:
@@ -86,9 +88,15 @@ def _elder(session: Session, elder_id: int | None) -> dict[str, Any] | None:
     }
 
 
+def mask_phones(text: str) -> str:
+    """Phone numbers in a timeline line, masked as on the rest of the card."""
+    return _PHONE.sub(lambda m: m.group(0)[:-8] + "****" + m.group(0)[-4:], text)
+
+
 def event_text(kind: str, detail: str, actor: str | None) -> str:
     """One timeline line in words (the service writes its details in Chinese)."""
     label = EVENT_LABELS.get(kind, kind)
+    detail = mask_phones(detail)
     if kind in ("acknowledged", "resolved"):
         return f"{actor or ''} {label}" + (f"：{detail}" if detail else "")
     if kind == "notification_status":

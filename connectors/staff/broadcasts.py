@@ -130,7 +130,9 @@ def create_broadcast(
         target_id=broadcast.id,
         detail=f"{plan['send_at_text']} 发给 {plan['recipients_total']} 人：{body.body[:60]}",
     )
-    return broadcast_public(session, broadcast) | {"plan": plan}
+    result = broadcast_public(session, broadcast) | {"plan": plan}
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.get("")

@@ -96,4 +96,6 @@ def callback_done(
             detail=body.note,
         )
     elder = session.get(Elder, request.elder_id) if request.elder_id else None
-    return public(request, elder)
+    result = public(request, elder)
+    session.commit()  # before the answer: the console reloads at once
+    return result

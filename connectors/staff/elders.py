@@ -157,7 +157,9 @@ def create_elder(
         target_id=elder.id,
         detail=elder.name,
     )
-    return elder_public(elder, session)
+    result = elder_public(elder, session)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.get("/{elder_id}")
@@ -184,7 +186,9 @@ def update_elder(
             target_id=elder.id,
             detail=f"{elder.name}：改了" + "、".join(changed),
         )
-    return elder_public(elder, session)
+    result = elder_public(elder, session)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.post("/{elder_id}/binding-code")
@@ -203,7 +207,9 @@ def reissue_binding_code(
         target_id=elder.id,
         detail=elder.name,
     )
-    return elder_public(elder, session)
+    result = elder_public(elder, session)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.get("/{elder_id}/deletion")
@@ -230,3 +236,4 @@ def delete_elder(elder_id: int, session: SessionDep, staff: CurrentStaff) -> Non
         + ("。保留：" + "；".join(summary["keeps"]) if summary["keeps"] else ""),
     )
     elder_admin.delete_profile(session, elder)
+    session.commit()  # before the answer: the console reloads at once

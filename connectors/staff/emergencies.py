@@ -76,7 +76,9 @@ def acknowledge(
             target_id=emergency.id,
         )
     session.refresh(emergency)
-    return card(session, emergency)
+    result = card(session, emergency)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.post("/{emergency_id}/resolve")
@@ -97,4 +99,6 @@ def resolve(
             detail=body.note,
         )
     session.refresh(emergency)
-    return card(session, emergency)
+    result = card(session, emergency)
+    session.commit()  # before the answer: the console reloads at once
+    return result

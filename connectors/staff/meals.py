@@ -80,7 +80,9 @@ def delivered(
         target_kind="meal_order",
         target_id=order.id,
     )
-    return meal_admin.order_public(order, elder)
+    result = meal_admin.order_public(order, elder)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.post("/{order_id}/confirm")
@@ -95,7 +97,9 @@ def confirm(order_id: int, session: SessionDep, staff: CurrentStaff) -> dict[str
         target_kind="meal_order",
         target_id=order.id,
     )
-    return meal_admin.order_public(order, elder)
+    result = meal_admin.order_public(order, elder)
+    session.commit()  # before the answer: the console reloads at once
+    return result
 
 
 @router.post("/{order_id}/cancel")
@@ -124,4 +128,6 @@ def cancel(
         target_id=order.id,
         detail=reason,
     )
-    return meal_admin.order_public(order, elder) | {"told": queued}
+    result = meal_admin.order_public(order, elder) | {"told": queued}
+    session.commit()  # before the answer: the console reloads at once
+    return result

@@ -35,6 +35,8 @@ def test_staff_console_needs_login_then_searches(page: Page, stack: Stack) -> No
     page.fill("input[name=password]", STAFF_PASSWORD)
     page.click("#login button[type=submit]")
     expect(page.locator("#console-view")).to_be_visible()
+    expect(page.locator("#tab-board")).to_be_visible()  # the board comes first
+    page.get_by_role("tab", name="政策查询").click()
     page.fill("#search input[name=q]", "承德的老年食堂是怎么安排的")
     page.click("#search button[type=submit]")
     expect(page.locator(".hit").first).to_be_visible(timeout=30_000)
