@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 # of slack for a slow send) counts as stalled in /health.
 STALE_INTERVALS = 3
 STALE_SLACK_S = 60.0
+# After failures in a row the loop waits longer (doubling, up to this), so a
+# database that is down is not hammered nor the log flooded.
+MAX_FAILURE_PAUSE_S = 30.0
 
 
 @dataclass
@@ -74,19 +77,25 @@ async def supervise(
     waiting (go again at once), False to wait ``beat.interval_s``.
 
     Any exception from one iteration is logged and recorded on the heartbeat;
-    the next iteration follows after the interval.
+    the next iteration follows after the interval (longer after failures in a
+    row: 1, 2, 4 … up to 30 s).
     """
+    failing = 0
     try:
         while not stop_event.is_set():
             busy = False
+            pause = beat.interval_s
             try:
                 busy = await step()
             except Exception as exc:
+                failing += 1
+                pause = max(pause, min(2.0 ** (failing - 1), MAX_FAILURE_PAUSE_S))
                 beat.failures += 1
                 beat.last_error = f"{type(exc).__name__}: {exc}"[:300]
                 beat.last_error_at = utcnow()
                 logger.exception("%s: iteration failed; the loop goes on", beat.name)
             else:
+                failing = 0
                 beat.last_ok = utcnow()
             beat.last_beat = utcnow()
             beat.iterations += 1
@@ -94,7 +103,7 @@ async def supervise(
                 await asyncio.sleep(0)  # let other tasks run between jobs
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop_event.wait(), beat.interval_s)
+                await asyncio.wait_for(stop_event.wait(), pause)
     finally:
         beat.running = False
         logger.info("%s stopped after %d iterations", beat.name, beat.iterations)

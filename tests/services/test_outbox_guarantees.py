@@ -203,6 +203,47 @@ async def test_a_failing_iteration_is_logged_and_the_loop_goes_on(
     assert _rows(settings)[0].status == "sent"
 
 
+class TableVanishingTwilio(TwilioApi):
+    """The local Twilio API; while answering the first request, the outbox table
+    disappears from the database (a real fault that hits the worker's settle)."""
+
+    def __init__(self, db_url: str) -> None:
+        super().__init__()
+        self.db_url = db_url
+
+    def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        if len(self.requests) == 1:
+            with get_engine(self.db_url).begin() as conn:
+                conn.execute(text("ALTER TABLE outbox RENAME TO outbox_away"))
+        return super().answer(path, form)
+
+
+async def test_a_failing_settle_is_logged_and_the_row_is_sent_again_later(
+    settings: Settings,
+) -> None:
+    url = settings.effective_database_url
+    fake = TableVanishingTwilio(url).start()
+    settings = settings.model_copy(
+        update={"twilio_api_base": fake.url, "outbox_stale_s": 0.5}
+    )
+    with session_scope(url) as session:
+        enqueue(session, channel="sms", recipient="+8613900000000", body="结算出错")
+    handle = start_workers(settings)
+    try:
+        beat = handle.heartbeats["outbox-1"]
+        await await_until(lambda: beat.failures >= 1, what="settle fails")
+        assert beat.running
+        with get_engine(url).begin() as conn:  # the database recovers
+            conn.execute(text("ALTER TABLE outbox_away RENAME TO outbox"))
+        await await_until(lambda: len(fake.requests) == 2, what="sent again")
+        await await_until(lambda: _rows(settings)[0].status == "sent", what="settled")
+    finally:
+        await handle.stop()
+        fake.stop()
+    # at least once, with one idempotency key, so Twilio drops the repeat
+    assert len({r["idempotency"] for r in fake.requests}) == 1
+
+
 def test_health_shows_each_workers_heartbeat(
     settings: Settings, tmp_path: Path
 ) -> None:
