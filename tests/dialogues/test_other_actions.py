@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -90,6 +91,30 @@ async def test_emergency_on_the_defaults_claims_nobody_was_notified(
     with session_scope(settings.effective_database_url) as s:
         assert s.scalars(select(Emergency)).one().unalertable is True
         assert s.scalars(select(OutboxMessage)).all() == []
+
+
+async def test_emergency_not_written_tells_the_elder_to_call_120_at_once(
+    make_tracker: Callable[..., Tracker], settings: Settings, tmp_path: Path
+) -> None:
+    """The database write fails (an empty database: no tables): the action must
+    not claim anyone was notified; it says call 120 now and gives the duty phone."""
+    broken = settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{tmp_path / 'empty.db'}",
+            "duty_phone": "010-12345678",
+        }
+    )
+    d = CollectingDispatcher()
+    with bind(ActionContext.for_settings(broken)):
+        events = await ActionReportEmergency().run(
+            d, make_tracker("救命 我摔倒了", "report_emergency"), {}
+        )
+    [reply] = d.messages
+    assert "请马上拨打120" in reply["text"] and "010-12345678" in reply["text"]
+    assert "已通知" not in reply["text"]
+    assert {"event": "slot", "name": "emergency_id", "value": ""} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
 
 
 async def test_handoff_gives_duty_number(
