@@ -32,7 +32,7 @@ from assistant.db import (
     session_scope,
     utcnow,
 )
-from assistant.services.elders import identify
+from assistant.services.elders import identify, normalize_phone
 from assistant.services.outbox import (
     EMERGENCY_PRIORITY,
     enqueue,
@@ -247,7 +247,9 @@ def _open_from_same_person(
     if elder_id is not None:
         same.append(Emergency.elder_id == elder_id)
     if caller_phone:
-        same.append(Emergency.caller_phone == caller_phone)
+        # the keypad path stores Twilio's From, the action a normalised number
+        spellings = {caller_phone, normalize_phone(caller_phone) or caller_phone}
+        same.append(Emergency.caller_phone.in_(spellings))
     return session.scalars(
         select(Emergency)
         .where(Emergency.status.in_(OPEN_STATUSES))
