@@ -23,7 +23,7 @@ ACTION_LABELS = {
     "delete": "删除",
     "binding_code": "发绑定码",
     "cancel": "取消",
-    "deliver": "送达",
+    "deliver": "送达/用餐",
     "confirm": "电话确认",
     "callback_done": "已回电",
     "broadcast": "安排提醒",

@@ -89,10 +89,9 @@ def set_consent(session: Session, elder: Elder, channels: list[str]) -> None:
 
 def binding_sentence(code: str) -> str:
     """What staff read out to the family when handing over a binding code."""
-    spelled = " ".join(code)
     return (
         "请您在手机上打开长者服务助手，点右上角的“绑定老人”，"
-        f"输入绑定码：{spelled}。绑好以后，您帮老人订餐、问事情都会记在老人名下。"
+        f"输入绑定码：{code}。绑好以后，您帮老人订餐、问事情都会记在老人名下。"
         "这个码只给家里人，不要告诉别人。"
     )
 

@@ -32,7 +32,7 @@ from assistant.settings import Settings
 NO_STATION = "未分配驿站"
 NO_DIET = "无特殊要求"
 STATUS_LABELS = {"booked": "已预订", "cancelled": "已取消"}
-CHANNEL_LABELS = {"web": "网页聊天", "phone": "电话", "staff": "工作人员"}
+CHANNEL_LABELS = {"web": "网上聊天", "phone": "电话", "staff": "工作人员"}
 CSV_COLUMNS = [
     "日期",
     "餐次",
@@ -210,6 +210,13 @@ def csv_text(session: Session, settings: Settings, *, days: list[dt.date]) -> st
                 ]
             )
     return out.getvalue()
+
+
+def order_summary(order: MealOrder, elder: Elder | None) -> str:
+    """'李桂芬 2026-12-01 午餐2份' for the audit trail."""
+    name = elder.name if elder else "未登记"
+    meal = MEAL_LABELS.get(order.meal_type, order.meal_type)
+    return f"{name} {order.meal_date.isoformat()} {meal}{order.count}份"
 
 
 def mark_delivered(order: MealOrder, *, staff: str) -> None:

@@ -25,7 +25,7 @@ REASON_LABELS = {
     "emergency": "紧急情况转人工",
     "dialogue_down": "系统出故障时来电",
 }
-CHANNEL_LABELS = {"web": "网页聊天", "phone": "电话"}
+CHANNEL_LABELS = {"web": "网上聊天", "phone": "电话"}
 
 
 class DoneIn(BaseModel):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from assistant.db import Emergency
+from assistant.db import Elder, Emergency
 from assistant.deps import SessionDep
 from assistant.services import audit
 from assistant.services import emergencies as service
@@ -30,6 +30,14 @@ def _get(session: SessionDep, emergency_id: int) -> Emergency:
     if emergency is None:
         raise HTTPException(status_code=404, detail="没有这条紧急求助")
     return emergency
+
+
+def _what(session: SessionDep, emergency: Emergency) -> str:
+    """'摔倒 王秀英' for the audit trail."""
+    elder = session.get(Elder, emergency.elder_id) if emergency.elder_id else None
+    return (
+        f"{service.type_label(emergency.emergency_type)} {elder.name if elder else ''}"
+    )
 
 
 @router.get("")
@@ -74,6 +82,7 @@ def acknowledge(
             action="acknowledge",
             target_kind="emergency",
             target_id=emergency.id,
+            detail=_what(session, emergency),
         )
     session.refresh(emergency)
     result = card(session, emergency)

@@ -79,6 +79,7 @@ def delivered(
         action="deliver",
         target_kind="meal_order",
         target_id=order.id,
+        detail=meal_admin.order_summary(order, elder),
     )
     result = meal_admin.order_public(order, elder)
     session.commit()  # before the answer: the console reloads at once
@@ -96,6 +97,7 @@ def confirm(order_id: int, session: SessionDep, staff: CurrentStaff) -> dict[str
         action="confirm",
         target_kind="meal_order",
         target_id=order.id,
+        detail=meal_admin.order_summary(order, elder),
     )
     result = meal_admin.order_public(order, elder)
     session.commit()  # before the answer: the console reloads at once
@@ -126,7 +128,7 @@ def cancel(
         action="cancel",
         target_kind="meal_order",
         target_id=order.id,
-        detail=reason,
+        detail=f"{meal_admin.order_summary(order, elder)}：{reason}",
     )
     result = meal_admin.order_public(order, elder) | {"told": queued}
     session.commit()  # before the answer: the console reloads at once

@@ -7,6 +7,7 @@
   const TITLE = document.title;
   let timer = null, audio = null, beepTimer = null, flashTimer = null;
   // Tests and the page read this: whether the alarm is on and how often it beeped.
+  const openTimelines = new Set();
   const alarm = (window.consoleAlarm = {on: false, beeps: 0, audible: false});
 
   C.unlockSound = () => {
@@ -56,11 +57,15 @@
     return el("ul", {class: "plain"}, list.map((c) => el("li", {},
       `${c.name || ""}${c.relation ? "（" + c.relation + "）" : ""} `, C.phone(c.phone, c.name))));
   }
+  function who(card, recipient) {
+    const family = ((card.elder && card.elder.family_contacts) || []).find((c) => c.phone === recipient);
+    return family ? `${family.name}${family.relation ? "（" + family.relation + "）" : ""}` : "值班人员";
+  }
   function alerts(card) {
     if (card.unalertable) return el("p", {class: "danger-text", text: "没能通知任何人（没有值班人员或家属电话，或短信电话没有配置）。请马上打电话处理！"});
     if (!card.alerts.length) return el("p", {class: "muted", text: "正在通知…"});
     return el("ul", {class: "plain alerts"}, card.alerts.map((a) => el("li", {},
-      `${a.channel_label} → `, el("span", {class: "phone", text: C.mask(a.recipient)}), " ",
+      `${who(card, a.recipient)} ${a.channel_label} `, el("span", {class: "phone", text: C.mask(a.recipient)}), " ",
       el("span", {class: "state state-" + (a.status || ""), text: a.status_label}))));
   }
   function said(card) {
@@ -68,8 +73,10 @@
     return `${card.channel_label}里说：“${card.utterance}”`;
   }
   function timeline(card) {
-    return el("details", {class: "timeline"}, el("summary", {text: `时间线（${card.events.length} 条）`}),
+    const details = el("details", {class: "timeline", open: openTimelines.has(card.id)}, el("summary", {text: `时间线（${card.events.length} 条）`}),
       el("ol", {}, card.events.map((ev) => el("li", {}, el("time", {datetime: ev.at, text: C.time(ev.at)}), " ", ev.text))));
+    details.addEventListener("toggle", () => { if (details.open) openTimelines.add(card.id); else openTimelines.delete(card.id); });
+    return details;
   }
   function cardNode(card) {
     const elder = card.elder;
@@ -79,7 +86,7 @@
       el("header", {},
         el("span", {class: "type", text: card.type_label}),
         el("span", {class: "status", text: taken ? `已确认 · ${card.acknowledged_by} · ${C.clock(card.acknowledged_at)}` : "待确认"}),
-        el("span", {class: "since", title: C.time(card.created_at), text: `${C.minutes(card.created_at)} 分钟前求助（${C.time(card.created_at)}）`})),
+        el("span", {class: "since", title: C.time(card.created_at), text: `${C.ago(card.created_at)}求助（${C.time(card.created_at)}）`})),
       red ? el("p", {class: "red-note", text: card.unalertable ? "无人收到通知" : "通知一直发送失败"}) : null,
       el("dl", {},
         el("dt", {text: "老人"}), el("dd", {}, elder ? el("b", {text: elder.name}) : el("span", {class: "muted", text: "未登记的求助人"}), elder && elder.verified === false ? el("span", {class: "tag", text: "档案未核实"}) : null),
@@ -130,7 +137,7 @@
     if (key === lastKey && openBox.childElementCount) return;
     lastKey = key;
     const focused = document.activeElement && document.activeElement.closest(".card");
-    openBox.replaceChildren(...(board.open.length ? board.open.map(cardNode) : [C.empty("现在没有待处理的紧急求助。")]));
+    C.fill(openBox, ...(board.open.length ? board.open.map(cardNode) : [C.empty("现在没有待处理的紧急求助。")]));
     if (focused) { const again = openBox.querySelector(`.card[data-id="${focused.dataset.id}"] button`); if (again) again.focus(); }
     closedBox.replaceChildren(board.closed.length ? el("table", {class: "list closed"},
       el("thead", {}, el("tr", {}, ["类型", "老人", "求助时间", "处理完毕", "处理人", "处理说明"].map((h) => el("th", {text: h})))),

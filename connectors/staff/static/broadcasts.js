@@ -48,7 +48,7 @@
       const plan = await C.post("/api/staff/broadcasts/preview", body);
       const counts = plan.recipients.map((r) => `${r.label} ${r.count} 人`).join("，");
       const listenButton = el("button", {type: "button", onclick: (ev) => listen(body.body, ev.currentTarget)}, "▶ 听一听电话里怎么说");
-      planBox.replaceChildren(
+      C.fill(planBox,
         el("h3", {text: "预览"}),
         el("p", {class: "label", text: "对方收到的内容："}),
         el("blockquote", {class: "read-out", id: "broadcast-text", text: plan.text}),

@@ -68,16 +68,21 @@ C.mask = (phone) => {
   if (digits.length < 7) return digits.replace(/\d/g, "*");
   return digits.slice(0, digits.length - 8) + "****" + digits.slice(-4);
 };
+const revealed = new Set(); // numbers a person chose to see stay shown after a redraw
 C.phone = function phone(number, label) {
   if (!number) return el("span", {class: "muted", text: "没有登记电话"});
+  if (revealed.has(number)) return el("span", {class: "phone-box"}, el("a", {class: "phone", href: "tel:" + number, text: number}));
   const shown = el("span", {class: "phone", text: C.mask(number)});
   const button = el("button", {type: "button", class: "link", "aria-label": "显示完整号码" + (label ? "：" + label : ""), text: "显示号码"});
   button.addEventListener("click", () => {
+    revealed.add(number);
     shown.replaceChildren(el("a", {href: "tel:" + number, text: number}));
     button.remove();
   });
   return el("span", {class: "phone-box"}, shown, " ", button);
 };
+// Replace a box's contents, skipping the nulls that conditional parts leave.
+C.fill = (box, ...nodes) => box.replaceChildren(...nodes.flat(2).filter((n) => n !== null && n !== undefined && n !== false));
 C.empty = (text) => el("p", {class: "empty", text});
 C.fail = (box, e) => { if (e.message !== "login") box.replaceChildren(el("p", {class: "error", role: "alert", text: e.message})); };
 
@@ -86,7 +91,7 @@ C.fail = (box, e) => { if (e.message !== "login") box.replaceChildren(el("p", {c
 C.ask = function ask(options) {
   const dialog = $("#dialog");
   $("#dialog-title").textContent = options.title;
-  $("#dialog-body").replaceChildren(...(options.body || []));
+  C.fill($("#dialog-body"), options.body);
   $("#dialog-error").textContent = "";
   const ok = $("#dialog-ok");
   ok.textContent = options.ok || "确定";
