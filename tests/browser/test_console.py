@@ -177,9 +177,13 @@ def test_kitchen_totals_match_chat_bookings_and_csv(
         cstack, "fam-meal-1", name="李桂芬", station="东区驿站", address="东区5号"
     )
     bound_elder(cstack, "fam-meal-2", name="赵德明", station="幸福里驿站")
+    bound_elder(
+        cstack, "fam-meal-3", name="孙玉珍", phone="+8613900000088", verified=False
+    )
     for user, text in (
         ("fam-meal-1", "明天中午送两份少盐的到家"),
         ("fam-meal-2", "明天晚上到驿站吃一份，没有忌口"),
+        ("fam-meal-3", "明天中午到驿站吃一份，没有忌口"),
     ):
         reply = " ".join(m["text"] for m in cstack.chat(user, text))
         assert "对吗" in reply, reply
@@ -195,7 +199,7 @@ def test_kitchen_totals_match_chat_bookings_and_csv(
             meal: sum(o.count for o in booked if o.meal_type == meal)
             for meal in {o.meal_type for o in booked}
         }
-    assert expected == {"lunch": 2, "dinner": 1}
+    assert expected == {"lunch": 3, "dinner": 1}
     page = staff_page
     page.get_by_role("tab", name="订餐").click()
     page.locator("#meal-days").get_by_role("button", name="明天").click()
@@ -205,6 +209,8 @@ def test_kitchen_totals_match_chat_bookings_and_csv(
         )
     expect(page.locator("#kitchen")).to_contain_text("少盐：2 份")
     expect(page.locator("#meal-groups")).to_contain_text("东区驿站")
+    flagged = page.locator("#meal-groups tr.flag", has_text="孙玉珍")
+    expect(flagged).to_contain_text("请打电话确认")
     shot(page, "07-meals-tomorrow")
     response = page.request.get(
         cstack.app_url + "/api/staff/meals/export.csv?day=" + tomorrow.isoformat()
@@ -212,6 +218,7 @@ def test_kitchen_totals_match_chat_bookings_and_csv(
     assert response.body().startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.body().decode("utf-8-sig"))))
     assert sorted((r[1], r[3], r[6]) for r in rows[1:]) == [
+        ("午餐", "孙玉珍", "1"),
         ("午餐", "李桂芬", "2"),
         ("晚餐", "赵德明", "1"),
     ]
@@ -225,7 +232,11 @@ def test_kitchen_totals_match_chat_bookings_and_csv(
     shot(page, "08-meals-cancel-reason", full=False)
     page.click("#dialog-ok")
     expect(page.locator("#meal-groups tr", has_text="李桂芬")).to_contain_text("已取消")
-    expect(page.locator("#kitchen tr[data-meal=lunch]")).to_have_count(0)
+    expect(page.locator("#kitchen tr[data-meal=lunch] td.total")).to_have_text("1")
+    flagged.get_by_role("button", name="已电话确认").click()
+    confirmed = page.locator("#meal-groups tr", has_text="孙玉珍")
+    expect(confirmed).not_to_contain_text("请打电话确认")
+    expect(confirmed.get_by_role("button", name="已电话确认")).to_have_count(0)
     page.set_viewport_size({"width": 768, "height": 1024})
     shot(page, "09-meals-tablet-768")
 
@@ -343,6 +354,10 @@ def test_family_chat_policy_answer_shows_its_source(page: Page, cstack: Stack) -
     page.set_viewport_size({"width": 414, "height": 860})
     page.goto(cstack.app_url + "/")
     expect(page.locator("#voice svg")).to_be_visible()
+    page.click("#voice")  # headless Chromium has no microphone: it must say so
+    failure = page.locator(".row.error .bubble").last
+    expect(failure).to_contain_text("打字")
+    assert failure.inner_text().count("。") == 1  # one sentence
     page.fill("#text", "承德的老年食堂是怎么安排的")
     page.click("#send")
     source = page.locator(".row.bot .source").first

@@ -62,7 +62,11 @@
     return family ? `${family.name}${family.relation ? "（" + family.relation + "）" : ""}` : "值班人员";
   }
   function alerts(card) {
-    if (card.unalertable) return el("p", {class: "danger-text", text: "没能通知任何人（没有值班人员或家属电话，或短信电话没有配置）。请马上打电话处理！"});
+    if (card.unalertable) {
+      const why = card.events.find((e) => e.kind === "unalertable");
+      const reason = why && why.detail ? why.detail.replace(/。$/, "") : "没能通知任何人";
+      return el("p", {class: "danger-text", text: `${reason}。请马上打电话处理！`});
+    }
     if (!card.alerts.length) return el("p", {class: "muted", text: "正在通知…"});
     return el("ul", {class: "plain alerts"}, card.alerts.map((a) => el("li", {},
       `${who(card, a.recipient)} ${a.channel_label} `, el("span", {class: "phone", text: C.mask(a.recipient)}), " ",
