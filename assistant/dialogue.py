@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from assistant.rasa_servers import rasa_urls, servers_for
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -83,15 +84,12 @@ async def relay(
         # The connector's channel wins over anything a client put in metadata.
         "metadata": {**(metadata or {}), "channel": channel},
     }
-    url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
     try:
         if client is None:
             async with httpx.AsyncClient(timeout=settings.rasa_timeout_s) as own:
-                response = await own.post(url, json=payload)
+                response = await _post_turn(settings, own, sender_id, payload)
         else:
-            response = await client.post(
-                url, json=payload, timeout=settings.rasa_timeout_s
-            )
+            response = await _post_turn(settings, client, sender_id, payload)
         response.raise_for_status()
         items = response.json()
     except (httpx.HTTPError, ValueError) as exc:
@@ -100,6 +98,34 @@ async def relay(
     return fold_data_messages(
         [BotMessage.from_rasa(item) for item in items if isinstance(item, dict)]
     )
+
+
+# The server is gone (refused, or closed the connection without an answer):
+# another server can take the turn. A timeout is not among them: the first
+# server may still be working on the turn.
+FAILOVER_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+async def _post_turn(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    sender_id: str,
+    payload: dict[str, Any],
+) -> httpx.Response:
+    """POST the turn to the conversation's Rasa server, or the next one if it is gone."""
+    servers = servers_for(settings, sender_id)
+    for n, base in enumerate(servers):
+        try:
+            return await client.post(
+                f"{base}/webhooks/rest/webhook",
+                json=payload,
+                timeout=settings.rasa_timeout_s,
+            )
+        except FAILOVER_ERRORS as exc:
+            if n + 1 == len(servers):
+                raise
+            logger.warning("rasa server %s gone (%r); trying the next", base, exc)
+    raise AssertionError("unreachable: servers_for returns at least one server")
 
 
 def fold_data_messages(messages: list[BotMessage]) -> list[BotMessage]:
@@ -120,8 +146,27 @@ def fold_data_messages(messages: list[BotMessage]) -> list[BotMessage]:
 
 
 async def rasa_status(settings: Settings, client: httpx.AsyncClient) -> dict[str, Any]:
-    """Rasa's health and loaded model, for ``/health``."""
-    base = settings.rasa_url.rstrip("/")
+    """Rasa's health and loaded model, for ``/health``.
+
+    With several servers: ok while any of them answers (conversations move to
+    the others), and each server's own state under ``servers``.
+    """
+    states = [
+        await _server_status(settings, client, base) for base in rasa_urls(settings)
+    ]
+    if len(states) == 1:
+        return states[0]
+    answering = [state for state in states if state["ok"]]
+    return {
+        **(answering[0] if answering else states[0]),
+        "ok": bool(answering),
+        "servers": [{"server": n + 1, **state} for n, state in enumerate(states)],
+    }
+
+
+async def _server_status(
+    settings: Settings, client: httpx.AsyncClient, base: str
+) -> dict[str, Any]:
     try:
         response = await client.get(
             f"{base}/status", params={"token": settings.rasa_token}, timeout=3

@@ -12,6 +12,7 @@ stops the children. A process that dies while running is reported and restarted
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import signal
@@ -42,6 +43,14 @@ from assistant.settings import PROJECT_ROOT, Settings
 logger = logging.getLogger(__name__)
 
 MAX_RESTART_PAUSE_S = 60.0
+# TensorFlow in each Rasa server: one thread per op. DIET's and the policies'
+# tensors are tiny, so more threads only add hand-offs, and with several Rasa
+# servers (and the app) on few cores they would compete with each other.
+RASA_ENV = {
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+}
 
 
 @dataclass
@@ -119,25 +128,43 @@ class ManagedProcess:
         self.proc.wait()
 
 
+def rasa_ports(settings: Settings) -> list[int]:
+    """Ports of the Rasa servers the launcher starts: rasa_port and the next ones."""
+    return [settings.rasa_port + n for n in range(settings.rasa_servers)]
+
+
 def build_processes(
     settings: Settings, *, model: Path, log_dir: Path | None = None
 ) -> list[ManagedProcess]:
-    """The Rasa server and the app, wired to each other by URL."""
+    """The Rasa servers and the app, wired to each other by URL (the app last).
+
+    Several Rasa servers share the tracker store; the app sends each
+    conversation to one of them (``assistant.rasa_servers``).
+    """
     app_url = f"http://127.0.0.1:{settings.app_port}"
-    rasa_url = f"http://127.0.0.1:{settings.rasa_port}"
     endpoints = write_endpoints(
         settings,
         app_url=app_url,
         path=settings.var_dir / "rasa" / f"endpoints-{settings.app_port}.yml",
     )
-    rasa = ManagedProcess(
-        name="rasa",
-        command=rasa_run_command(
-            settings, model=model, endpoints=endpoints, port=settings.rasa_port
-        ),
-        health_url=f"{rasa_url}/",
-        health_timeout_s=300.0,
-        log_path=log_dir / "rasa.log" if log_dir else None,
+    processes, rasa_urls = [], []
+    for n, port in enumerate(rasa_ports(settings)):
+        name = "rasa" if n == 0 else f"rasa-{n + 1}"
+        rasa_urls.append(f"http://127.0.0.1:{port}")
+        processes.append(
+            ManagedProcess(
+                name=name,
+                command=rasa_run_command(
+                    settings, model=model, endpoints=endpoints, port=port
+                ),
+                health_url=f"{rasa_urls[-1]}/",
+                health_timeout_s=300.0,
+                env=dict(RASA_ENV),
+                log_path=log_dir / f"{name}.log" if log_dir else None,
+            )
+        )
+    workers = (
+        ["--workers", str(settings.app_workers)] if settings.app_workers > 1 else []
     )
     app = ManagedProcess(
         name="app",
@@ -151,15 +178,17 @@ def build_processes(
             settings.app_host,
             "--port",
             str(settings.app_port),
+            *workers,
         ],
         health_url=f"{app_url}/health",
         env={
-            "ASSISTANT_RASA_URL": rasa_url,
+            "ASSISTANT_RASA_URL": rasa_urls[0],
+            "ASSISTANT_RASA_URLS": json.dumps(rasa_urls if len(rasa_urls) > 1 else []),
             "ASSISTANT_VAR_DIR": str(settings.var_dir),
         },
         log_path=log_dir / "app.log" if log_dir else None,
     )
-    return [rasa, app]
+    return [*processes, app]
 
 
 def supervise(

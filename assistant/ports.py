@@ -83,14 +83,24 @@ def port_holders(port: int) -> str:
 
 def port_problems(settings: Settings) -> list[str]:
     """Plain sentences for every port the launcher needs but cannot have."""
+    rasa = [settings.rasa_port + n for n in range(settings.rasa_servers)]
     wanted = [
         ("the app", "ASSISTANT_APP_PORT", settings.app_host, settings.app_port),
-        ("Rasa", "ASSISTANT_RASA_PORT", "127.0.0.1", settings.rasa_port),
+        *[
+            (
+                f"Rasa server {n + 1}" if n else "Rasa",
+                "ASSISTANT_RASA_PORT",
+                "127.0.0.1",
+                port,
+            )
+            for n, port in enumerate(rasa)
+        ],
     ]
-    if settings.app_port == settings.rasa_port:
+    if settings.app_port in rasa:
         return [
-            f"ASSISTANT_APP_PORT and ASSISTANT_RASA_PORT are both {settings.app_port}; "
-            "give them different ports"
+            f"ASSISTANT_APP_PORT {settings.app_port} is also a Rasa port "
+            f"({', '.join(map(str, rasa))}: ASSISTANT_RASA_PORT and the next "
+            "ASSISTANT_RASA_SERVERS - 1); give them different ports"
         ]
     problems = []
     for what, setting, host, port in wanted:

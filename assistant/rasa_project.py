@@ -104,12 +104,17 @@ def ensure_model(settings: Settings, *, force: bool = False) -> Path:
     return model
 
 
+# Rasa's SQL tracker store that does not re-read the whole conversation each turn
+# (see assistant/rasa_runtime/tracker_store.py); same tables, same options.
+TRACKER_STORE = "assistant.rasa_runtime.tracker_store.CachedSQLTrackerStore"
+
+
 def tracker_store_config(settings: Settings) -> dict[str, object]:
     """Rasa's SQL tracker store on the app's database engine kind."""
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() == "sqlite":
         return {
-            "type": "SQL",
+            "type": TRACKER_STORE,
             "dialect": "sqlite",
             # Next to the app's database file: each database gets its own trackers.
             "db": str(
@@ -117,7 +122,7 @@ def tracker_store_config(settings: Settings) -> dict[str, object]:
             ),
         }
     return {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "postgresql",
         "url": url.host or "127.0.0.1",
         "port": url.port or 5432,
@@ -163,9 +168,15 @@ def write_endpoints(
 def rasa_run_command(
     settings: Settings, *, model: Path, endpoints: Path, port: int
 ) -> list[str]:
-    """The command line that serves ``model`` on loopback with the HTTP API on."""
+    """The command line that serves ``model`` on loopback with the HTTP API on.
+
+    ``rasa run`` through ``assistant.rasa_runtime``, which applies the fixes of
+    ``assistant/rasa_runtime/fixes.py`` first.
+    """
     return [
-        str(RASA_BIN),
+        str(RASA_PYTHON),
+        "-m",
+        "assistant.rasa_runtime",
         "run",
         "--model",
         str(model),

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.ratelimit import check_rule
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# What ASSISTANT_PROFILE=production changes, unless a setting is given explicitly:
+# this machine's PostgreSQL and Redis, several Rasa servers and app workers.
+PRODUCTION_PROFILE: dict[str, object] = {
+    "database_url": "postgresql+psycopg://postgres@127.0.0.1:5432/assistant",
+    "rasa_lock_store_url": "redis://127.0.0.1:6379/0",
+    "rate_limit_storage_url": "redis://127.0.0.1:6379/1",
+    "rasa_servers": 2,
+    "app_workers": 2,
+}
 
 
 class Settings(BaseSettings):
@@ -27,6 +38,13 @@ class Settings(BaseSettings):
     )
 
     # --- core -----------------------------------------------------------------
+    profile: Literal["default", "production"] = Field(
+        "default",
+        description="Capacity profile. default: one Rasa server and one app process on "
+        "SQLite. production: 2 Rasa servers sharing the PostgreSQL tracker store and the "
+        "Redis lock store, 2 app workers, rate limits in Redis (see PRODUCTION_PROFILE; "
+        "settings given explicitly win). `make run-prod` starts it.",
+    )
     environment: Literal["local", "test", "production"] = Field(
         "local",
         description="Deployment kind; production also needs a duty roster and Twilio "
@@ -57,7 +75,23 @@ class Settings(BaseSettings):
     rasa_url: str = Field(
         "http://127.0.0.1:5005", description="Base URL of the Rasa server."
     )
-    rasa_port: int = Field(5005, description="Port the launcher starts Rasa on.")
+    rasa_urls: list[str] = Field(
+        default_factory=list,
+        description="Base URLs of several Rasa servers sharing the tracker store, as JSON "
+        '["http://127.0.0.1:5005", ...]; each conversation goes to one of them (the next '
+        "when it is down). Empty means rasa_url alone; the launcher sets it when it starts "
+        "several (rasa_servers).",
+    )
+    rasa_port: int = Field(
+        5005,
+        description="Port the launcher starts Rasa on (the next ports for more servers).",
+    )
+    rasa_servers: int = Field(
+        1,
+        ge=1,
+        description="Rasa servers the launcher starts; each uses about one core and "
+        "1.3 GB. The production profile starts 2.",
+    )
     rasa_token: str = Field(
         "local-rasa-token",
         description="Token for Rasa's HTTP API (--auth-token); refused while it is the default "
@@ -70,6 +104,13 @@ class Settings(BaseSettings):
         "",
         description="redis://host:port/db for Rasa's Redis lock store (several Rasa servers); "
         "empty means the in-memory lock store.",
+    )
+    app_workers: int = Field(
+        1,
+        ge=1,
+        description="App worker processes (uvicorn --workers) behind the app port; "
+        "more than one needs PostgreSQL and Redis (rate_limit_storage_url). The "
+        "production profile starts 2.",
     )
     run_workers: bool = Field(
         True,
@@ -466,6 +507,14 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_rule(cls, value: str) -> str:
         return check_rule(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_defaults(cls, data: Any) -> Any:
+        """The production profile's values for the settings not given explicitly."""
+        if isinstance(data, dict) and data.get("profile") == "production":
+            return {**PRODUCTION_PROFILE, **{k: v for k, v in data.items() if v != ""}}
+        return data
 
     @field_validator("var_dir")
     @classmethod

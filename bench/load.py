@@ -261,9 +261,12 @@ def conversation_growth(stack: Stack) -> dict[str, Any]:
 
 @contextmanager
 def bench_stack(
-    tmp: Path, profile: str
+    tmp: Path, profile: str, *, rasa_servers: int | None = None
 ) -> Iterator[tuple[Stack, dict[str, list[int]]]]:
-    """A stack for the bench; its process ids grouped as ``app`` and ``rasa``."""
+    """A stack for the bench; its process ids grouped as ``app`` and ``rasa``.
+
+    ``rasa_servers`` overrides the profile's number of Rasa servers (experiments).
+    """
     twilio = TwilioApi().start()
     env = {
         **BENCH_LIMITS,
@@ -277,7 +280,12 @@ def bench_stack(
     }
     model = ensure_model(get_settings())
     try:
-        stack = start_stack(tmp, model=model, extra_env=env)
+        stack = start_stack(
+            tmp,
+            model=model,
+            extra_env=env,
+            rasa_servers=rasa_servers or 1,
+        )
         try:
             pids: dict[str, list[int]] = {"app": [], "rasa": []}
             for process in stack.processes:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from assistant.launcher import ManagedProcess, build_processes
+from assistant.ports import port_free
 from assistant.services.staff_accounts import hash_password
 from assistant.settings import Settings
 
@@ -83,6 +84,14 @@ class Stack:
             process.stop()
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports."""
+    while True:
+        first = free_port()
+        if all(port_free("127.0.0.1", first + n) for n in range(1, count)):
+            return first
+
+
 def start_stack(
     tmp: Path,
     *,
@@ -90,13 +99,16 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     database_url: str | None = None,
     lock_store_url: str = "",
+    rasa_servers: int = 1,
+    app_workers: int = 1,
 ) -> Stack:
     """Start Rasa and the app against a fresh SQLite database under ``tmp``.
 
     The knowledge index and models stay in the project's var/ (built by set-up);
-    everything the conversation writes goes under ``tmp``.
+    everything the conversation writes goes under ``tmp``. ``rasa_servers`` and
+    ``app_workers`` as the launcher's settings of those names.
     """
-    app_port, rasa_port = free_port(), free_port()
+    app_port, rasa_port = free_port(), free_ports(rasa_servers)
     db_url = database_url or f"sqlite:///{tmp / 'assistant.db'}"
     env = {
         "ASSISTANT_ENVIRONMENT": "test",
@@ -120,6 +132,8 @@ def start_stack(
         rasa_lock_store_url=lock_store_url,
         action_token=ACTION_TOKEN,
         chat_api_key=CHAT_API_KEY,
+        rasa_servers=rasa_servers,
+        app_workers=app_workers,
     )
     processes = build_processes(settings, model=model, log_dir=tmp)
     for process in processes:
@@ -134,13 +148,16 @@ def start_stack(
     try:
         for process in processes:
             process.start()
-        processes[1].wait_healthy(120)
-        processes[0].wait_healthy(300)
+        processes[-1].wait_healthy(120)  # the app
+        for rasa in processes[:-1]:
+            rasa.wait_healthy(300)
     except Exception:
         stack.stop()
-        for log in ("rasa.log", "app.log"):
-            path = tmp / log
+        for process in processes:
+            path = tmp / f"{process.name}.log"
             if path.exists():
-                print(f"--- {log} ---\n{path.read_text(errors='replace')[-4000:]}")
+                print(
+                    f"--- {path.name} ---\n{path.read_text(errors='replace')[-4000:]}"
+                )
         raise
     return stack

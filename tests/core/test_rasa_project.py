@@ -4,7 +4,12 @@ import shutil
 
 import yaml
 
-from assistant.rasa_project import rasa_run_command, training_hash, write_endpoints
+from assistant.rasa_project import (
+    TRACKER_STORE,
+    rasa_run_command,
+    training_hash,
+    write_endpoints,
+)
 from assistant.settings import PROJECT_ROOT, Settings
 
 
@@ -37,7 +42,7 @@ def test_endpoints_for_embedded_defaults(tmp_path) -> None:
     assert "token" not in endpoints["action_endpoint"]
     assert path.stat().st_mode & 0o777 == 0o600
     assert endpoints["tracker_store"] == {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "sqlite",
         "db": str(tmp_path / "tracker.db"),
     }
@@ -54,7 +59,7 @@ def test_endpoints_for_production(tmp_path) -> None:
         write_endpoints(settings, app_url="http://app:8000").read_text()
     )
     assert endpoints["tracker_store"] == {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "postgresql",
         "url": "db.internal",
         "port": 5433,

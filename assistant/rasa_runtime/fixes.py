@@ -1,0 +1,117 @@
+"""Fixes for costs a profile of the Rasa server under load found (issue 10).
+
+Rasa 3.6 checks each custom action's answer with ``jsonschema.validate(result,
+schema)``. That function first validates the *schema itself* against its
+meta-schema, on every call, and builds a new validator: with jsonschema 4.17
+that was half of the Rasa server's CPU time under the chat load (~35 ms per
+turn, more for form turns, which call the action server twice). The schema is
+a constant, so it is checked once here and the compiled validator is reused:
+the same answers pass and fail, with the same error messages.
+
+Rasa 3.6 also opens a new HTTP client session, and so a new TCP connection,
+for every call to the action server (``EndpointConfig.request`` does ``async
+with self.session()``), and closes it after the answer: ~10% of its CPU under
+load, and as much again in the app accepting connections. Here each endpoint
+keeps one aiohttp session (keep-alive connections, same headers, auth and
+timeout) for the life of the server's event loop, and encodes the call (the
+tracker's events, the domain) with ujson: the payload encoding was another 10%.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+import ujson
+
+_APPLIED = False
+
+
+@functools.lru_cache(maxsize=1)
+def _action_result_validator() -> Any:
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # once, as jsonschema.validate does on every call
+    return cls(schema)
+
+
+def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+    """``RemoteAction._validate_action_result`` with one compiled validator."""
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error: ValidationError | None = best_match(
+        _action_result_validator().iter_errors(result)
+    )
+    if error is None:
+        return True
+    error.message += (
+        ". Failed to validate Action server response from API, "
+        "make sure your response from the Action endpoint is valid. "
+        "For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+class _Borrowed:
+    """``async with`` over a shared session without closing it afterwards."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _shared_session(self: Any) -> _Borrowed:
+    """``EndpointConfig.session`` that hands out one long-lived session per loop."""
+    loop = asyncio.get_running_loop()
+    held = getattr(self, "_assistant_session", None)
+    if held is None or held[0] is not loop or held[1].closed:
+        held = (loop, _new_session(self))
+        self._assistant_session = held
+    return _Borrowed(held[1])
+
+
+def _new_session(config: Any) -> Any:
+    """The session ``EndpointConfig.session`` makes, encoding JSON with ujson.
+
+    The action call carries the conversation's events: ujson (Rasa's own
+    dependency, sanic uses it) encodes them several times faster than json.
+    """
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    auth = None
+    if config.basic_auth:
+        auth = aiohttp.BasicAuth(
+            config.basic_auth["username"], config.basic_auth["password"]
+        )
+    return aiohttp.ClientSession(
+        headers=config.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        json_serialize=ujson.dumps,
+    )
+
+
+def apply_fixes() -> None:
+    """Install the fixes (idempotent); call before Rasa loads a model."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    EndpointConfig.session = _shared_session  # type: ignore[method-assign]
+    _APPLIED = True
