@@ -34,6 +34,9 @@ FIELD_LABELS = {
 }
 
 
+REQUIRED = frozenset({"name", "elder_mode", "verified", "family_contacts"})
+
+
 class FamilyContact(BaseModel):
     name: str = Field(max_length=64)
     phone: str = Field(max_length=32)
@@ -94,6 +97,8 @@ def _apply(session: Session, elder: Elder, values: dict[str, Any]) -> list[str]:
     consent = values.pop("alert_consent", None)
     changed = []
     for key, value in values.items():
+        if value is None and key in REQUIRED:
+            continue  # an explicit null leaves a required field as it is
         if key == "phone":
             value = normalize_phone(value)
         if key == "family_contacts" and value is not None:
