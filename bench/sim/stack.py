@@ -121,6 +121,8 @@ def start_stack(
         ),
         "ASSISTANT_CHAT_API_KEY": CHAT_API_KEY,
         "ASSISTANT_ACTION_TOKEN": ACTION_TOKEN,
+        # staff edits in a stack go to its own file, never the shipped one
+        "ASSISTANT_STATION_FACTS_FILE": str(tmp / "station_facts.yml"),
         "HF_HUB_OFFLINE": "1",
         **(extra_env or {}),
     }

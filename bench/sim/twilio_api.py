@@ -40,6 +40,15 @@ class TwilioApi(LocalHttpServer):
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def app_env(self, auth_token: str = "test-token") -> dict[str, str]:
+        """The app's settings, as environment, that send its SMS and calls here."""
+        return {
+            "ASSISTANT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "ASSISTANT_TWILIO_AUTH_TOKEN": auth_token,
+            "ASSISTANT_TWILIO_FROM_NUMBER": "+15005550006",
+            "ASSISTANT_TWILIO_API_BASE": self.url,
+        }
+
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["kind"] == kind]
 

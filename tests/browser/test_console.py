@@ -42,10 +42,7 @@ def cstack(
     tmp_path_factory: pytest.TempPathFactory, trained_model: Path, fake: TwilioApi
 ) -> Iterator[Stack]:
     env = {
-        "ASSISTANT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "ASSISTANT_TWILIO_AUTH_TOKEN": "test-token",
-        "ASSISTANT_TWILIO_FROM_NUMBER": "+15005550006",
-        "ASSISTANT_TWILIO_API_BASE": fake.url,
+        **fake.app_env(),
         "ASSISTANT_DUTY_ROSTER": json.dumps(ROSTER),
         "ASSISTANT_DUTY_PHONE": "010-88886666",
         "ASSISTANT_OUTBOX_POLL_S": "0.2",

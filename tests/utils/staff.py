@@ -44,6 +44,7 @@ def staff_app_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "var_dir": tmp_path,
         "run_workers": False,
         "staff_users": staff_users(),
+        "station_facts_file": tmp_path / "station_facts.yml",
     }
     return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
 
