@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -21,8 +20,7 @@ from sqlalchemy import select
 from assistant.db import Elder, MealOrder, UserBinding, session_scope
 from assistant.services import emergencies, meals
 from assistant.settings import PROJECT_ROOT
-from bench.sim.stack import STAFF_PASSWORD, STAFF_USER, Stack, start_stack
-from bench.sim.twilio_api import TwilioApi
+from bench.sim.stack import STAFF_PASSWORD, STAFF_USER, Stack
 
 pytestmark = pytest.mark.integration
 
@@ -31,28 +29,17 @@ ROSTER = [{"name": "值班甲", "phone": "+8613800000001"}]
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[TwilioApi]:
-    server = TwilioApi().start()
-    yield server
-    server.stop()
+def cstack(alert_stack: Stack) -> Stack:
+    """The console's stack: alerts to the local Twilio API, settings below."""
+    return alert_stack
 
 
-@pytest.fixture(scope="module")
-def cstack(
-    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, fake: TwilioApi
-) -> Iterator[Stack]:
-    env = {
-        **fake.app_env(),
-        "ASSISTANT_DUTY_ROSTER": json.dumps(ROSTER),
-        "ASSISTANT_DUTY_PHONE": "010-88886666",
-        "ASSISTANT_OUTBOX_POLL_S": "0.2",
-        "ASSISTANT_STATION_NAME": "幸福里驿站",
-    }
-    stack = start_stack(
-        tmp_path_factory.mktemp("console"), model=trained_model, extra_env=env
-    )
-    yield stack
-    stack.stop()
+STACK_ENV = {
+    "ASSISTANT_DUTY_ROSTER": json.dumps(ROSTER),
+    "ASSISTANT_DUTY_PHONE": "010-88886666",
+    "ASSISTANT_OUTBOX_POLL_S": "0.2",
+    "ASSISTANT_STATION_NAME": "幸福里驿站",
+}
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from assistant.db import (
     MealOrder,
     OutboxMessage,
 )
-from bench.sim.stack import Stack, start_stack
+from bench.sim.stack import Stack
 from bench.sim.twilio_api import TwilioApi
 from tests.utils.waiting import wait_until
 
@@ -37,31 +36,19 @@ ROSTER = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[TwilioApi]:
-    server = TwilioApi().start()
-    yield server
-    server.stop()
+STACK_ENV = {
+    "ASSISTANT_DUTY_ROSTER": json.dumps(ROSTER),
+    "ASSISTANT_DUTY_PHONE": "010-88886666",
+    "ASSISTANT_ESCALATION_MINUTES": "0.05",
+    "ASSISTANT_ESCALATION_POLL_S": "0.5",
+    "ASSISTANT_OUTBOX_POLL_S": "0.2",
+    "ASSISTANT_MEAL_CUTOFF_MINUTES": "1440",
+}
 
 
 @pytest.fixture(scope="module")
-def dstack(
-    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, fake: TwilioApi
-) -> Iterator[Stack]:
-    env = {
-        **fake.app_env(),
-        "ASSISTANT_DUTY_ROSTER": json.dumps(ROSTER),
-        "ASSISTANT_DUTY_PHONE": "010-88886666",
-        "ASSISTANT_ESCALATION_MINUTES": "0.05",
-        "ASSISTANT_ESCALATION_POLL_S": "0.5",
-        "ASSISTANT_OUTBOX_POLL_S": "0.2",
-        "ASSISTANT_MEAL_CUTOFF_MINUTES": "1440",
-    }
-    stack = start_stack(
-        tmp_path_factory.mktemp("dialogues"), model=trained_model, extra_env=env
-    )
-    yield stack
-    stack.stop()
+def dstack(alert_stack: Stack) -> Stack:
+    return alert_stack
 
 
 @pytest.fixture()
