@@ -21,6 +21,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
+import ujson
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
@@ -122,7 +123,9 @@ RunnerDep = Annotated[ActionRunner, Depends(get_runner)]
 async def run_action(request: Request, runner: RunnerDep) -> Any:
     """Run one custom action for the Rasa server."""
     try:
-        action_call = await request.json()
+        # the call carries the conversation's events and the domain (often
+        # 100 KB or more): ujson parses it in half the time of json
+        action_call = ujson.loads(await request.body())
     except ValueError:
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
     if not isinstance(action_call, dict):

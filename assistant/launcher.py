@@ -37,6 +37,7 @@ from assistant.process_signals import (
     stop_on_signals,
     suppress_lookup,
 )
+from assistant.production import ensure_database, service_problems
 from assistant.rasa_project import ensure_model, rasa_run_command, write_endpoints
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -159,7 +160,13 @@ def build_processes(
                 ),
                 health_url=f"{rasa_urls[-1]}/",
                 health_timeout_s=300.0,
-                env=dict(RASA_ENV),
+                env={
+                    **RASA_ENV,
+                    # a turn's lock in the lock store ends when the app has given
+                    # up waiting for it: a server killed mid-turn blocks its
+                    # conversation no longer than that (Rasa's default is 60 s)
+                    "TICKET_LOCK_LIFETIME": str(max(1, round(settings.rasa_timeout_s))),
+                },
                 log_path=log_dir / f"{name}.log" if log_dir else None,
             )
         )
@@ -266,6 +273,8 @@ def preflight(settings: Settings) -> None:
         print(f"!! {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     problems = port_problems(settings)
+    if settings.profile == "production":
+        problems += service_problems(settings)
     if problems:
         print("!! cannot start, nothing was started:", file=sys.stderr)
         for problem in problems:
@@ -281,7 +290,9 @@ def _banner(settings: Settings, log_dir: Path) -> None:
         f"  staff console   {base}/staff\n"
         f"  chat API        POST {base}/api/chat\n"
         f"  health          {base}/health\n"
-        f"  Rasa server     http://127.0.0.1:{settings.rasa_port}\n"
+        f"  Rasa servers    {', '.join(map(str, rasa_ports(settings)))} (ports)\n"
+        f"  profile         {settings.profile}: {settings.app_workers} app worker(s), "
+        f"{settings.rasa_servers} Rasa server(s)\n"
         f"  logs            {log_dir}\n"
         "Press Ctrl-C to stop.\n",
         flush=True,
@@ -294,6 +305,10 @@ def run(settings: Settings) -> None:
     log_dir = settings.var_dir / "logs"
 
     def prepare() -> list[ManagedProcess]:
+        if settings.profile == "production" and ensure_database(
+            settings.effective_database_url
+        ):
+            print(">> created the PostgreSQL database", flush=True)
         upgrade_database(settings.effective_database_url)
         model = ensure_model(settings)  # a stop signal here kills ``rasa train``
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from assistant.db import upgrade_database
 from assistant.launcher import ManagedProcess, build_processes
 from assistant.ports import port_free
 from assistant.services.staff_accounts import hash_password
@@ -37,6 +38,7 @@ class Stack:
     rasa_url: str
     db_url: str
     processes: list[ManagedProcess] = field(default_factory=list)
+    rasa_urls: list[str] = field(default_factory=list)  # every Rasa server
 
     @property
     def connector_headers(self) -> dict[str, str]:
@@ -137,6 +139,9 @@ def start_stack(
         rasa_servers=rasa_servers,
         app_workers=app_workers,
     )
+    # migrated before any app worker starts, as the launcher does: several
+    # workers migrating a fresh database at once would race each other
+    upgrade_database(db_url)
     processes = build_processes(settings, model=model, log_dir=tmp)
     for process in processes:
         process.env.update(env)
@@ -146,6 +151,7 @@ def start_stack(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         db_url=db_url,
         processes=processes,
+        rasa_urls=[f"http://127.0.0.1:{rasa_port + n}" for n in range(rasa_servers)],
     )
     try:
         for process in processes:
