@@ -47,7 +47,15 @@ QUESTIONS = (
     ("meal_date", ("哪一天", "订哪天")),
 )
 # Words of the emergency reply and of a hand-off (its custom payload is checked too).
-ALARMS = ("通知工作人员", "通知人了", "有生命危险", "有危险马上打", "回电")
+ALARMS = (
+    "通知工作人员",
+    "通知人了",
+    "有生命危险",
+    "有危险马上打",
+    "回电",
+    "求助已记下",
+    "求助没能记下",
+)
 RETRIES = ("没听清", "没听明白", "不好意思", "请说“要”")
 
 
@@ -256,7 +264,8 @@ def test_a_real_emergency_still_interrupts_the_form(stack: Stack) -> None:
     for text in ("我要订饭", "明天", "中午", "一份", "去驿站吃", "没有"):
         say(text)
     reply = _texts(say("哎呀我老伴摔倒了起不来"))
-    assert "通知工作人员" in reply
+    # this stack runs on the defaults: nobody can be notified, and it says so
+    assert "求助已记下" in reply and "120" in reply and "已通知" not in reply
     with _db(stack) as db:
         [row] = emergencies_of(db, "form-emergency")
         assert row.emergency_type == "fall"
