@@ -313,8 +313,10 @@ class Settings(BaseSettings):
         0.5, description="Seconds the outbox worker waits when nothing is due."
     )
     outbox_stale_s: float = Field(
-        120.0,
-        description="A notification claimed this long ago without an outcome is retried.",
+        60.0,
+        description="A notification claimed this long ago without an outcome (its worker "
+        "died mid-send) is claimed again, with the same idempotency key; keep it well "
+        "above the 10 s Twilio request timeout.",
     )
     escalation_poll_s: float = Field(
         5.0, description="Seconds between checks for emergencies due to escalate."
