@@ -13,25 +13,45 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.chunk import split_sentences
 from knowledge.facts import FactKind, asked_kinds, states
+from knowledge.question import Analysis, analyse, meal_question
+from knowledge.regions import SPOKEN, city_of, covers
 from knowledge.search import Hit, SearchResult
+from knowledge.sentences import SentencePicker
+from knowledge.station import LABELS, SOURCE, StationFacts
+from knowledge.station import citation as station_citation
 
 _OFFER = "想听详细内容，或者想找工作人员，请跟我说。"
 _PERSON = "这个问题建议直接问{station}的工作人员，他们会帮您查清楚。"
+_ASK_STATION = "具体请问{station}的工作人员。"
 _DECLINE = "政策文件里没有找到能回答这个问题的内容。"
+_OFF_TOPIC = "这个问题不在养老服务和政策里，我答不了，{pointer}。"
 _MAX_QUOTE = 120
+# Station facts that answer a question for a fact of this kind.
+_KIND_FACTS: dict[str, tuple[str, ...]] = {
+    "phone": ("hotline",),
+    "hours": ("opening_hours",),
+    "place": ("address", "application_window"),
+    "amount": ("service_fees",),
+    "duration": (),
+}
+_MAX_FACTS = 2
 
 
 @dataclass
 class Answer:
-    """What the assistant says, its sources, and whether it declined."""
+    """What the assistant says, its sources, and whether it declined.
+
+    ``kind`` says which path made it: ``policy`` (a quote), ``service`` (a
+    service detail the documents do not give), ``off_topic`` or ``none``.
+    """
 
     text: str
     citations: list[dict[str, Any]] = field(default_factory=list)
     abstained: bool = False
     declined_part: bool = False
     result: SearchResult | None = None
+    kind: str = "policy"
 
 
 def citation(hit: Hit, quote: str) -> dict[str, Any]:
@@ -48,24 +68,11 @@ def citation(hit: Hit, quote: str) -> dict[str, Any]:
     }
 
 
-def best_sentence(
-    hit: Hit, words: set[str], tokenize: Any, kinds: list[FactKind]
-) -> str:
-    """The sentence of a passage that best answers, preferring one with the asked fact."""
-    best, best_score = hit.text, -1.0
-    for start, end in split_sentences(hit.text):
-        sentence = hit.text[start:end].strip()
-        if len(sentence) < 4:
-            continue
-        overlap = len(words & set(tokenize(sentence))) / max(len(words), 1)
-        bonus = 0.5 if any(states(k, sentence) for k in kinds) else 0.0
-        bonus += min(len(sentence), 40) / 100  # a bare heading says little
-        if overlap + bonus > best_score:
-            best, best_score = sentence, overlap + bonus
-    if len(best) > _MAX_QUOTE:  # cut at a pause, not inside a phrase
-        cut = best.rfind("，", 0, _MAX_QUOTE)
-        best = best[: cut if cut > _MAX_QUOTE // 2 else _MAX_QUOTE] + "……"
-    return best
+def _trim(quote: str) -> str:
+    if len(quote) > _MAX_QUOTE:  # cut at a pause, not inside a phrase
+        cut = quote.rfind("，", 0, _MAX_QUOTE)
+        quote = quote[: cut if cut > _MAX_QUOTE // 2 else _MAX_QUOTE] + "……"
+    return quote
 
 
 def _source(hit: Hit) -> str:
@@ -82,6 +89,44 @@ def _as_sentence(quote: str) -> str:
     return quote if quote.endswith(("。", "！", "？", "……")) else quote + "。"
 
 
+def _station_facts(
+    question: str,
+    kinds: list[FactKind],
+    analysis: Analysis,
+    facts: StationFacts | None,
+) -> list[tuple[str, str]]:
+    """(field, value) of the station's facts that answer what was asked."""
+    if facts is None:
+        return []
+    wanted: list[str] = []
+    meal = meal_question(question)
+    for kind in kinds:
+        fields = _KIND_FACTS.get(kind.name, ())
+        if kind.name == "amount" and meal:
+            fields = ("meal_prices",)
+        wanted.extend(fields)
+    for need in analysis.needs:
+        wanted.extend(need.facts)
+    values = facts.model_dump()
+    chosen = [f for f in dict.fromkeys(wanted) if values.get(f)]
+    return [(f, values[f]) for f in chosen[:_MAX_FACTS]]
+
+
+def _facts_text(chosen: list[tuple[str, str]]) -> str:
+    parts = "；".join(f"{LABELS[f]}：{v.rstrip('。')}" for f, v in chosen)
+    return f"{SOURCE}：{parts}。"
+
+
+def _region_note(top: Hit, wanted: str | None) -> str:
+    """Say so when the quote comes from a region that does not cover the asked one."""
+    doc_region = top.metadata.get("region") or ""
+    if not wanted or not doc_region or covers(doc_region, wanted):
+        return ""
+    home = SPOKEN.get(city_of(wanted), wanted)
+    there = SPOKEN.get(doc_region, doc_region)
+    return f"{home}的文件里没有写这个，下面是{there}的规定。"
+
+
 def compose(
     result: SearchResult,
     *,
@@ -89,43 +134,68 @@ def compose(
     words: set[str],
     tokenize: Any,
     station: str,
+    analysis: Analysis | None = None,
+    facts: StationFacts | None = None,
+    picker: SentencePicker | None = None,
 ) -> Answer:
     """Turn a search result into an answer.
 
     Args:
         result: hits and the abstention verdict.
         style: ``short`` (phone, elder mode) or ``full`` (staff).
-        words: the question's content words, for choosing and highlighting.
+        words: the question's content words, for highlighting.
         tokenize: word tokenizer used on sentences.
         station: the station's name, for pointing to a person.
+        analysis: the question's topic and service details (``analyse``).
+        facts: the station's own facts, read out for service details.
+        picker: chooses the sentence to quote (lexical only when absent).
 
     Raises:
         ValueError: unknown style.
     """
     if style not in ("short", "full"):
         raise ValueError(f"unknown style {style!r}; valid: short, full")
+    analysis = analysis or analyse(result.question)
     person = _PERSON.format(station=station)
-    if result.abstained or not result.hits:
-        return Answer(f"{_DECLINE}{person}", [], True, False, result)
+    if analysis.off_topic:
+        text = _OFF_TOPIC.format(pointer=analysis.pointer)
+        return Answer(text, [], True, False, result, "off_topic")
     kinds = asked_kinds(result.question)
     missing = [k for k in kinds if not any(states(k, h.text) for h in result.hits[:3])]
-    top = result.hits[0]
-    quote = best_sentence(top, words, tokenize, kinds)
+    gaps = [k.label for k in missing] + [n.gap for n in analysis.needs]
+    chosen = _station_facts(result.question, missing, analysis, facts)
+    station_cites = [station_citation(f, v) for f, v in chosen]
+    then = _facts_text(chosen) if chosen else _ASK_STATION.format(station=station)
+    if analysis.personal or (gaps and (result.abstained or not result.hits)):
+        # Nothing in the documents can answer: say what they lack, then the station.
+        text = f"政策文件里查不到{'和'.join(dict.fromkeys(gaps))}。{then}"
+        return Answer(text, station_cites, True, True, result, "service")
+    if result.abstained or not result.hits:
+        return Answer(f"{_DECLINE}{person}", [], True, False, result, "none")
+    picker = picker or SentencePicker(tokenize, lambda _t: 1.0)
+    index, sentence = picker.pick(result.question, result.hits, kinds)
+    top = result.hits[index]
+    quote = _trim(sentence)
     cites = [citation(top, quote)]
-    gaps = []
+    lead = []
     if result.uncovered_region:
-        gaps.append(f"文件里没有{result.uncovered_region}的规定")
-    if missing:
-        gaps.append(f"文件里没有写明{'、'.join(k.label for k in missing)}")
-    lead = "，".join(gaps)
+        lead.append(f"文件里没有{result.uncovered_region}的规定")
+    if gaps:
+        lead.append(f"文件里没有写{'、'.join(dict.fromkeys(gaps))}")
+    note = _region_note(top, result.region)
     if style == "full":
-        text = (lead + "。\n" if lead else "") + _full(result, words)
+        head = "，".join(lead)
+        text = (head + "。\n" if head else "") + _full(result, words)
         cites = [citation(h, h.text) for h in result.hits]
-    elif lead:  # two sentences: what is missing and what they do say; then a person
-        text = f"{lead}，{_source(top)}里只说：{_as_sentence(quote)}{person}"
-    else:
-        text = f"{_source(top)}里说：{_as_sentence(quote)}{_OFFER}"
-    return Answer(text, cites, False, bool(missing), result)
+        return Answer(text, cites, False, bool(gaps), result)
+    if gaps:  # what is missing, what they do say, then the station's fact or a person
+        text = f"{'，'.join(lead)}。{note}{_source(top)}里只说：{_as_sentence(quote)}{then}"
+        return Answer(text, cites + station_cites, False, True, result, "service")
+    if lead:  # the place asked about is not covered: say so, then the nearest text
+        text = f"{'，'.join(lead)}，{note}{_source(top)}里只说：{_as_sentence(quote)}{person}"
+        return Answer(text, cites, False, True, result)
+    text = f"{note}{_source(top)}里说：{_as_sentence(quote)}{_OFFER}"
+    return Answer(text, cites, False, False, result)
 
 
 def _highlight(text: str, words: set[str]) -> str:

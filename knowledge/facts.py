@@ -35,21 +35,25 @@ KINDS: tuple[FactKind, ...] = (
         "amount",
         "具体金额",
         re.compile(
-            r"多少钱|几块钱|收费多少|费用多少|价格多少|花多少|报多少|补多少|发多少|"
-            r"领多少|给多少|多少元"
+            r"多少钱|几块钱?|几毛|收费|费用|价格|价钱|学费|饭钱|餐费|床位费|护理费|"
+            r"贵不贵|贵吗|花多少|报多少|补多少|发多少|领多少|给多少|多少元|"
+            r"要不要钱|要钱吗|收钱吗|收不收钱|怎么收"
         ),
         re.compile(r"\d[\d,.，]*\s*(?:万|亿|千|百)?元|元/|每人每月\d"),
     ),
     FactKind(
         "hours",
         "具体时间",
-        re.compile(r"几点|开门|关门|营业时间|开放时间|上班时间|几时"),
+        re.compile(
+            r"几点|开门|关门|营业时间|开放时间|上班时间|办公时间|几时|"
+            r"(?:周末|星期[六日天]|节假日)(?:开|上班|营业)"
+        ),
         re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}(?:点|时)(?:半|\d{1,2}分)?(?:至|到|-)"),
     ),
     FactKind(
         "place",
         "具体地址",
-        re.compile(r"在哪|哪里|哪儿|地址|什么地方|去哪|怎么走|位置"),
+        re.compile(r"在哪(?!些)|哪里|哪儿|地址|什么地方|去哪|怎么走|位置"),
         re.compile(r"(?:路|街|道|巷|胡同)\d+号|地址[:：]|位于"),
     ),
     FactKind(
@@ -63,9 +67,23 @@ KINDS: tuple[FactKind, ...] = (
 )
 
 
+# A fee question that asks who sets prices or whether they are regulated asks
+# about policy (which the documents do cover), not for an amount.
+_PRICE_POLICY = re.compile(
+    r"谁(?:来)?定|由谁|怎么定|如何定|规定|机制|有没有规|标准|安排|政策|措施|要求"
+)
+
+
 def asked_kinds(question: str) -> list[FactKind]:
-    """Kinds of fact the question asks for (possibly none)."""
-    return [kind for kind in KINDS if kind.asks.search(question)]
+    """Kinds of fact the question asks for (possibly none).
+
+    Fee words (学费, 收费, 费用, 价格…) count as asking for an amount, unless the
+    question is about who sets the price.
+    """
+    kinds = [kind for kind in KINDS if kind.asks.search(question)]
+    if _PRICE_POLICY.search(question) and not re.search(r"多少|几块|几毛", question):
+        kinds = [k for k in kinds if k.name != "amount"]
+    return kinds
 
 
 def states(kind: FactKind, text: str) -> bool:

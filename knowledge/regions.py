@@ -15,6 +15,13 @@ REGIONS: dict[str, str] = {
     "chaoyang": "北京市朝阳区",
     "chengde": "河北省承德市",
 }
+# How a reply names a region (short, as people say it).
+SPOKEN: dict[str, str] = {
+    "national": "国家",
+    "beijing": "北京",
+    "chaoyang": "朝阳区",
+    "chengde": "承德市",
+}
 PARENT: dict[str, str | None] = {
     "national": None,
     "beijing": "national",
@@ -104,3 +111,23 @@ def region_affinity(doc_region: str, wanted: str | None) -> float:
         parent = PARENT.get(parent)
         steps += 1
     return 0.0
+
+
+def covers(doc_region: str, wanted: str) -> bool:
+    """Whether a document of ``doc_region`` applies in ``wanted`` (same or an ancestor)."""
+    region: str | None = wanted
+    while region is not None:
+        if region == doc_region:
+            return True
+        region = PARENT.get(region)
+    return False
+
+
+def city_of(region: str) -> str:
+    """The city-level region of a region (Chaoyang → Beijing); itself at city level or above."""
+    while depth(region) > 1:
+        parent = PARENT.get(region)
+        if parent is None:
+            break
+        region = parent
+    return region

@@ -1,0 +1,176 @@
+"""What a question is about, before any passage is quoted.
+
+Amounts, phone numbers, hours and places are judged in ``knowledge.facts`` (a
+passage may state them); this module finds what no passage can hold.
+
+Policy documents are plans: they say what the government intends, not how to
+apply at the local window, what lunch costs, when the station opens, whether a
+person's subsidy has arrived, or what was actually built. A question asking for
+such a service detail must be told plainly that the documents do not give it
+(then given the station's own fact, or pointed to the station), instead of
+being read a sentence that merely shares a word with it. A question outside
+elder and family services (a grandson's university subject, the weather, a
+medicine dose) is declined in one sentence with a pointer to a person.
+
+The method is lexical and explainable: question forms (怎么申请, 丢了去哪补,
+几点开门, 发了没有, 实际建成) recognised by patterns, and the topic judged by a
+vocabulary of elder and family services versus topics that are plainly not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Need:
+    """A service detail the documents never give."""
+
+    name: str
+    gap: str  # "政策文件里没有写{gap}"
+    facts: tuple[str, ...]  # station facts that answer it, best first
+    asks: re.Pattern[str]
+    personal: bool = False  # about one person's own records: nothing to quote
+
+
+NEEDS: tuple[Need, ...] = (
+    Need(
+        "personal",
+        "个人的发放、账户和办理记录",
+        ("application_window", "hotline"),
+        re.compile(
+            r"(?:我|我的|我家|俺|我妈|我爸|我老伴|老人)[^，。？?]{0,10}"
+            r"(?:补贴|津贴|养老金|退休金|退休工资|工资|钱|账户|余额|卡|申请|评估|结果)"
+            r"[^，。？?]{0,8}(?:发了没|发没发|到账|到了没|到没到|怎么还没|还没|怎么没|批了没|"
+            r"批下来|下来了没|有没有发|发了吗|多少了|扣了|停了|通过了没|通过没)"
+            r"|(?:给我|帮我)(?:算|查|看|核)(?:一下|一算|算|查|看)?"
+            r"|怎么算出来|算出来的|我(?:能|可以)?(?:领|拿)(?:多少|几)"
+        ),
+        personal=True,
+    ),
+    Need(
+        "status",
+        "实际完成的情况和名单（文件是规划，只写目标）",
+        ("hotline",),
+        re.compile(
+            r"实际|名单|建成了|已经建了|完成了?(?:目标)?(?:吗|没|没有)|达标了|"
+            r"(?:目前|现在)(?:已经|一共|总共)?有多少"
+        ),
+        personal=True,
+    ),
+    Need(
+        "lost",
+        "证件、卡片丢了怎么补办",
+        ("application_window", "address", "hotline"),
+        re.compile(
+            r"(?:证|卡|本|存折)[^，。？?]{0,4}(?:丢了|丢失|掉了|找不到|坏了|被偷)|补办|挂失|补领|换个新"
+        ),
+    ),
+    Need(
+        "procedure",
+        "具体怎么办理",
+        ("application_window", "address", "hotline"),
+        re.compile(
+            r"(?:怎么|怎样|如何|咋|去哪儿?|去哪里|在哪儿?|在哪里|到哪儿?|找谁)"
+            r"(?:才能)?(?:去)?(?:申请|办理|办|领取|领|申领|报名|登记|开通|预约|申报|认定|评|做评估)"
+            r"|需要(?:什么|哪些|啥)(?:材料|手续|证件|证明|条件)|要带(?:什么|啥)|"
+            r"手续|流程|申请材料|办理时间|窗口"
+        ),
+    ),
+    Need(
+        "menu",
+        "每天的菜单",
+        ("meal_menu", "meal_prices"),
+        re.compile(
+            r"菜单(?!式)|菜谱|(?:吃|做)(?:的)?(?:什么|啥)(?:饭|菜)|什么菜|啥菜|伙食怎么样"
+        ),
+    ),
+)
+_MEAL = re.compile(r"饭|餐|食堂|菜|伙食")
+
+# Elder and family services: a question naming one of these is on topic.
+_DOMAIN = re.compile(
+    r"老|养老|长者|高龄|退休|银发|长辈|爷爷|奶奶|姥姥|姥爷|外婆|外公|"
+    r"补贴|津贴|救助|低保|特困|残疾|失能|失智|认知|护理|照护|照料|照顾|看护|护工|保姆|家政|"
+    r"助餐|食堂|送餐|助浴|助洁|助行|助医|喘息|托养|日间|驿站|养老院|敬老院|幸福院|机构|床位|"
+    r"医保|社保|医疗|看病|就医|门诊|住院|医院|医生|卫生|健康|康复|体检|中医|安宁|保险|长护险|"
+    r"适老|无障碍|扶手|加装电梯|电梯|改造|智慧|智能|数字|上门|居家|社区|街道|乡镇|农村|"
+    r"诈骗|骗|权益|赡养|维权|法律援助|志愿|时间银行|文体|老年大学|教育|学习|就业|再就业|"
+    r"政策|规划|文件|方案|计划|规定|政府|国家|民政|发文|印发|十四五|补助|优待|免费|"
+    r"家庭|子女|儿女|家属|独居|空巢|留守|计划生育"
+)
+# Topics plainly outside the assistant's remit, and who to ask instead.
+_OFF_TOPIC: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"吃几片|吃几粒|吃多少药|一天吃几|剂量|副作用|能不能一起吃|血压.*正常|降压药|药.*怎么吃|硝苯地平|阿司匹林"
+        ),
+        "用药的事请问医生或药师",
+    ),
+    (
+        re.compile(r"考研|考大学|高考|中考|专业|选学校|填志愿|作业|辅导班|补习"),
+        "孩子上学的事请问学校老师或家里人",
+    ),
+    (
+        re.compile(r"天气|下雨|下不下雨|下雪|气温|刮风|冷不冷|热不热|雾霾"),
+        "天气可以听天气预报，或者问问家里人",
+    ),
+    (
+        re.compile(
+            r"微信|发语音|视频通话|手机怎么|怎么用手机|抖音|支付宝怎么|密码忘|wifi|WIFI|网络连"
+        ),
+        "手机怎么用，请家里人或驿站工作人员手把手教您",
+    ),
+    (
+        re.compile(r"股票|基金|理财|彩票|炒股|利息多少|存款利率|买房|房价"),
+        "钱财的事请问银行或家里人，千万别听陌生人的",
+    ),
+    (
+        re.compile(
+            r"电视剧|电影|唱歌|歌词|球赛|比赛|游戏|笑话|菜怎么做|做菜|怎么炖|怎么腌"
+        ),
+        "这个请问问家里人或朋友",
+    ),
+)
+_PERSON = "请问家里人或驿站工作人员"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The question's topic and the service details it asks for."""
+
+    off_topic: bool
+    pointer: str = _PERSON  # who to ask instead (off-topic)
+    needs: list[Need] = field(default_factory=list)
+
+    @property
+    def personal(self) -> bool:
+        """It asks for something no document can hold (a person's records, actual status)."""
+        return any(n.personal for n in self.needs)
+
+
+def analyse(question: str) -> Analysis:
+    """Topic and service details of a question (cheap, no model)."""
+    text = question.strip()
+    for pattern, pointer in _OFF_TOPIC:
+        if pattern.search(text) and not _strong_domain(text, pattern):
+            return Analysis(True, pointer)
+    needs = [n for n in NEEDS if n.asks.search(text)]
+    return Analysis(False, _PERSON, needs)
+
+
+def on_topic(question: str) -> bool:
+    """Whether the question names anything of elder or family services."""
+    return bool(_DOMAIN.search(question))
+
+
+def _strong_domain(text: str, off: re.Pattern[str]) -> bool:
+    """A domain word outside the off-topic match (老年大学的专业 is on topic)."""
+    rest = off.sub(" ", text)
+    return bool(_DOMAIN.search(rest))
+
+
+def meal_question(question: str) -> bool:
+    """Whether the question is about meals (for meal prices and menu facts)."""
+    return bool(_MEAL.search(question))
