@@ -262,6 +262,25 @@ def test_health_shows_each_workers_heartbeat(
     assert all(w["ok"] and w["running"] for w in workers.values())
 
 
+def test_a_stalled_worker_makes_health_degraded(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # an hourly loop: after its first pass, no heartbeat comes during the test
+    hourly = settings.model_copy(
+        update={"var_dir": tmp_path, "broadcast_poll_s": 3600.0}
+    )
+    app = create_app(hourly)
+    with TestClient(app) as client:
+        beat = app.state.workers.heartbeats["broadcasts"]
+        first = wait_until(lambda: beat.last_beat, what="a first heartbeat")
+        assert client.get("/health").json()["workers"]["broadcasts"]["ok"] is True
+        # as if the loop had hung: its last heartbeat lies a day in the past
+        beat.last_beat = first - dt.timedelta(days=1)
+        body = client.get("/health").json()
+    assert body["workers"]["broadcasts"]["ok"] is False
+    assert body["status"] == "degraded"
+
+
 # --- the sweeper runs at start-up ----------------------------------------------------
 
 
