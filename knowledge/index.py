@@ -71,16 +71,33 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
     Returns:
         A report naming re-embedded, reused and failed documents.
     """
-    from knowledge.embed import Embedder, ensure_model
+    from knowledge.embed import (
+        Embedder,
+        ensure_model,
+        model_ref,
+        recorded_model_matches,
+    )
 
     started = time.perf_counter()
     report = BuildReport()
-    model = model or (embedder.name if embedder is not None else ensure_model(settings))
+    # where the model loads from (absolute) vs how the manifest names it (portable)
+    location = model or (
+        embedder.name if embedder is not None else ensure_model(settings)
+    )
+    model = model or (embedder.name if embedder is not None else model_ref(settings))
     key = _chunk_key(settings, model)
     out = index_dir(settings)
     (out / "vectors").mkdir(parents=True, exist_ok=True)
     old = read_meta(settings)
-    old_docs = old.get("documents", {}) if old.get("key") == key else {}
+    old_model = old.get("model", "")
+    same_chunks = old.get("key") == key or (
+        # an index whose manifest names this model by an old absolute path:
+        # its vectors are still valid, only the name is rewritten
+        embedder is None
+        and recorded_model_matches(settings, old_model)
+        and old.get("key") == _chunk_key(settings, old_model)
+    )
+    old_docs = old.get("documents", {}) if same_chunks else {}
     corpus = settings.knowledge_corpus_dir
     docs_meta: dict[str, Any] = {}
     all_rows: list[str] = []
@@ -115,7 +132,7 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
                 report.reused.append(meta.file)
             else:
                 if embedder is None:
-                    embedder = Embedder(model, threads=settings.knowledge_threads)
+                    embedder = Embedder(location, threads=settings.knowledge_threads)
                 np.save(out / "vectors" / f"{content}.npy", embedder.passages(inputs))
                 (out / "vectors" / f"{content}.jsonl").write_text(
                     "".join(
@@ -149,7 +166,12 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
         if report.embedded and not report.reused
         else old.get("full_build_seconds"),
     }
-    if report.embedded or new_meta["documents"] != old.get("documents") or not old:
+    if (
+        report.embedded
+        or new_meta["documents"] != old.get("documents")
+        or (new_meta["key"], new_meta["model"]) != (old.get("key"), old_model)
+        or not old
+    ):
         (out / "meta.json").write_text(
             json.dumps(new_meta, ensure_ascii=False, indent=2), "utf-8"
         )

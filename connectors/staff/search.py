@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -10,6 +11,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from assistant.deps import KnowledgeDep, SettingsDep
 from connectors.staff.auth import require_staff
 from knowledge.provider import KnowledgeProvider
+
+logger = logging.getLogger(__name__)
+# The index or model is missing or does not match: staff see why, not a 500.
+NOT_READY = "资料库还没准备好，现在查不了。请稍后再试，或请管理员重建资料库。"
 
 router = APIRouter(
     prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_staff)]
@@ -19,7 +24,12 @@ router = APIRouter(
 def _search(
     knowledge: KnowledgeProvider, q: str, region: str | None, k: int
 ) -> dict[str, Any]:
-    answer = knowledge.get().answer(q, region=region, style="full", k=k)
+    try:
+        base = knowledge.get()
+    except (OSError, ValueError, RuntimeError):
+        logger.error("knowledge base unavailable for staff search", exc_info=True)
+        raise HTTPException(status_code=503, detail=NOT_READY) from None
+    answer = base.answer(q, region=region, style="full", k=k)
     result = answer.result
     if result is None:  # only for an empty question, refused above
         raise HTTPException(status_code=422, detail="请输入要查的问题")
