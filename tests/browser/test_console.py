@@ -60,6 +60,8 @@ def staff_page(browser: Browser, cstack: Stack) -> Iterator[Page]:
 
 def shot(page: Page, name: str, *, full: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    if full:  # from the top, so the sticky header sits where a person sees it
+        page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=full)
 
 
@@ -291,6 +293,10 @@ def test_profile_edited_and_binding_code_issued(
     expect(page.locator("#audit-list")).to_contain_text("发绑定码")
     expect(page.locator("#audit-list")).to_contain_text("确认接警")
     shot(page, "15-audit")
+    page.get_by_role("tab", name="老人档案").click()
+    page.set_viewport_size({"width": 768, "height": 1024})
+    expect(page.locator("#elder-list")).to_contain_text("陈玉兰")
+    shot(page, "21-elders-tablet-768")
 
 
 def test_broadcast_previewed_and_scheduled(staff_page: Page, cstack: Stack) -> None:
@@ -320,6 +326,8 @@ def test_broadcast_previewed_and_scheduled(staff_page: Page, cstack: Stack) -> N
     expect(row).to_contain_text("等待发送")
     expect(row).to_contain_text("08:00")
     shot(page, "17-broadcasts")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    shot(page, "22-broadcasts-tablet-768")
 
 
 def test_other_views(staff_page: Page, cstack: Stack) -> None:
