@@ -28,12 +28,17 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_db(settings: SettingsDep) -> Iterator[Session]:
-    """A session per request; committed when the route returns normally."""
+    """A session per request; committed when the route function returns normally.
+
+    Used with ``scope="function"`` (below): the commit runs before the response
+    is sent, so a client never sees 200 for a write that is not yet committed
+    (the next request sees it), and a failed commit is a 500, not a silent 200.
+    """
     with session_scope(settings.effective_database_url) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_knowledge(request: Request) -> KnowledgeProvider:
