@@ -1,10 +1,17 @@
-"""The notification outbox: rows written in the business transaction, sent later."""
+"""The notification outbox: rows written in the business transaction, sent later.
+
+Workers poll the table (``outbox_poll_s``), which is what other processes rely
+on. Within one process a commit that queued SMS or calls also wakes the
+workers at once (``wakeup``), so an emergency alert does not wait for a poll.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from assistant.db import OutboxMessage, utcnow
@@ -16,6 +23,56 @@ SENT_BY_WORKER = ("sms", "call")
 # Claimed highest first: an emergency alert never waits behind a broadcast fan-out.
 EMERGENCY_PRIORITY = 10
 DEFAULT_PRIORITY = 0
+
+
+_WAKE_ON_COMMIT = "outbox_wake_on_commit"
+
+
+class OutboxWakeup:
+    """Wakes the in-process outbox workers when queued rows are committed.
+
+    Each worker ``subscribe()``s an ``asyncio.Event`` on its own loop;
+    ``notify()`` may run in any thread (commits happen in executor threads) and
+    sets every event thread-safely. A worker in another process never hears it
+    and keeps finding rows by polling.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    def subscribe(self) -> asyncio.Event:
+        """A new event on the running loop, set on every ``notify()``."""
+        wake = asyncio.Event()
+        with self._lock:
+            self._events.append((asyncio.get_running_loop(), wake))
+        return wake
+
+    def unsubscribe(self, wake: asyncio.Event) -> None:
+        with self._lock:
+            self._events = [(lp, ev) for lp, ev in self._events if ev is not wake]
+
+    def notify(self) -> None:
+        with self._lock:
+            events = list(self._events)
+        for loop, wake in events:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(wake.set)
+
+
+wakeup = OutboxWakeup()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    """Rows ``enqueue`` added are visible to workers now: wake them."""
+    if session.info.pop(_WAKE_ON_COMMIT, False):
+        wakeup.notify()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_WAKE_ON_COMMIT, None)
 
 
 def sending_configured(settings: Settings) -> bool:
@@ -56,6 +113,8 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    if channel in SENT_BY_WORKER:
+        session.info[_WAKE_ON_COMMIT] = True
     return message
 
 

@@ -34,7 +34,7 @@ from assistant.notify.twilio_sender import (
     TwilioSender,
 )
 from assistant.services.emergencies import add_event, raise_alarm, still_needs_alerts
-from assistant.services.outbox import SENT_BY_WORKER
+from assistant.services.outbox import SENT_BY_WORKER, wakeup
 from assistant.settings import Settings
 from assistant.worker.supervisor import Heartbeat, supervise
 
@@ -320,5 +320,9 @@ class OutboxWorker:
             return
         beat = self.heartbeat or Heartbeat(self.name, self.settings.outbox_poll_s)
         self.heartbeat = beat
-        await supervise(beat, self.step, self.stop_event)
+        wake = wakeup.subscribe()  # rows committed in this process: no poll wait
+        try:
+            await supervise(beat, self.step, self.stop_event, wake)
+        finally:
+            wakeup.unsubscribe(wake)
         logger.info("%s stopped ◆ %s", self.name, self.counters)

@@ -68,13 +68,36 @@ class Heartbeat:
         }
 
 
+async def _pause(
+    stop_event: asyncio.Event, wake: asyncio.Event | None, timeout: float
+) -> None:
+    """Wait ``timeout`` seconds, or less if stopped or woken (the wake is consumed)."""
+    if wake is None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), timeout)
+        return
+    waits = [
+        asyncio.ensure_future(stop_event.wait()),
+        asyncio.ensure_future(wake.wait()),
+    ]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    wake.clear()
+
+
 async def supervise(
     beat: Heartbeat,
     step: Callable[[], Awaitable[bool]],
     stop_event: asyncio.Event,
+    wake: asyncio.Event | None = None,
 ) -> None:
     """Run ``step`` until ``stop_event``; it returns True when more work is
-    waiting (go again at once), False to wait ``beat.interval_s``.
+    waiting (go again at once), False to wait ``beat.interval_s`` (or until
+    ``wake`` is set: work arrived in this process).
 
     Any exception from one iteration is logged and recorded on the heartbeat;
     the next iteration follows after the interval (longer after failures in a
@@ -102,8 +125,7 @@ async def supervise(
             if busy:
                 await asyncio.sleep(0)  # let other tasks run between jobs
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop_event.wait(), pause)
+            await _pause(stop_event, wake, pause)
     finally:
         beat.running = False
         logger.info("%s stopped after %d iterations", beat.name, beat.iterations)
