@@ -170,9 +170,16 @@ def build_processes(
                 log_path=log_dir / f"{name}.log" if log_dir else None,
             )
         )
-    workers = (
-        ["--workers", str(settings.app_workers)] if settings.app_workers > 1 else []
-    )
+    workers = []
+    if settings.app_workers > 1:
+        # uvicorn restarts a worker that misses a 5 s health ping; loading the
+        # knowledge model and jieba's dictionary can hold a busy worker longer
+        workers = [
+            "--workers",
+            str(settings.app_workers),
+            "--timeout-worker-healthcheck",
+            "30",
+        ]
     app = ManagedProcess(
         name="app",
         command=[

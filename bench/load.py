@@ -1,6 +1,8 @@
 """The load scenario of ``make bench``: many chat users at once, then the same with
-phone calls alongside. ``python -m bench.load`` runs it alone (about 2 minutes of
-traffic per profile).
+phone calls alongside, for the default profile (``make run``) and the production
+profile (``make run-prod``; skipped with the reason when PostgreSQL or Redis is
+not reachable). ``python -m bench.load`` (``make bench-load``) runs it alone:
+about 2 minutes of traffic per profile.
 
 Each simulated user is its own browser session (the app's HttpOnly
 ``chat_session`` cookie, kept by its own HTTP client), pauses 0.5-2 s after
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -37,9 +40,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from assistant.production import ensure_database, service_problems
 from assistant.rasa_project import ensure_model
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
 from bench.procstats import CpuMeter, load_average
 from bench.scenario import User, policy_questions
 from bench.sim.stack import Stack, start_stack
@@ -57,6 +63,8 @@ PHONE_AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 THINK_S = (0.5, 2.0)
 GROWTH_TURNS = 52
 GROWTH_USERS = 3
+# the production profile's bench database: this name plus a random suffix
+PG_BENCH_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/assistant_bench"
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
 
 
@@ -233,10 +241,12 @@ def conversation_growth(stack: Stack) -> dict[str, Any]:
     """How a turn's cost grows with the conversation: turn 5 against turn 50.
 
     A few users, one at a time on an otherwise idle stack, each a long
-    conversation of small talk; the median latency over turns 4-6 and 49-51.
+    conversation of small talk and a custom action (checking meals: the action
+    call carries the conversation's events); the median latency over turns 4-6
+    and 49-51.
     """
     per_turn: dict[int, list[float]] = {}
-    texts = ["你好", "谢谢你", "你是机器人吗", "今天天气怎么样"]
+    texts = ["你好", "我订了哪些餐", "谢谢你", "今天天气怎么样"]
     with httpx.Client(base_url=stack.app_url, timeout=60) as client:
         for _ in range(GROWTH_USERS):
             client.cookies.clear()
@@ -259,14 +269,45 @@ def conversation_growth(stack: Stack) -> dict[str, Any]:
     }
 
 
+def production_problems() -> list[str]:
+    """Why the production profile cannot run here (PostgreSQL or Redis missing)."""
+    return service_problems(Settings(profile="production", database_url=PG_BENCH_URL))
+
+
+@contextmanager
+def _bench_database(profile: str) -> Iterator[str | None]:
+    """A throw-away PostgreSQL database for the production profile (None: SQLite)."""
+    if profile != "production":
+        yield None
+        return
+    url = f"{PG_BENCH_URL}_{uuid.uuid4().hex[:8]}"
+    ensure_database(url)
+    try:
+        yield url
+    finally:
+        from assistant.db.session import get_engine
+
+        get_engine(url).dispose()
+        admin = create_engine(
+            make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            name = make_url(url).database
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @contextmanager
 def bench_stack(
     tmp: Path, profile: str, *, rasa_servers: int | None = None
 ) -> Iterator[tuple[Stack, dict[str, list[int]]]]:
     """A stack for the bench; its process ids grouped as ``app`` and ``rasa``.
 
-    ``rasa_servers`` overrides the profile's number of Rasa servers (experiments).
+    default: one Rasa server and one app process on SQLite, as ``make run``.
+    production: as ``make run-prod`` (``PRODUCTION_PROFILE``) on a throw-away
+    PostgreSQL database. ``rasa_servers`` overrides the profile (experiments).
     """
+    shape = Settings(profile=profile)  # type: ignore[arg-type]
     twilio = TwilioApi().start()
     env = {
         **BENCH_LIMITS,
@@ -278,24 +319,29 @@ def bench_stack(
         "ASSISTANT_MEAL_CAPACITY": "100000",  # every simulated booking fits
         "ASSISTANT_LOG_LEVEL": "WARNING",
     }
+    if profile == "production":
+        env["ASSISTANT_RATE_LIMIT_STORAGE_URL"] = shape.rate_limit_storage_url
     model = ensure_model(get_settings())
     try:
-        stack = start_stack(
-            tmp,
-            model=model,
-            extra_env=env,
-            rasa_servers=rasa_servers or 1,
-        )
-        try:
-            pids: dict[str, list[int]] = {"app": [], "rasa": []}
-            for process in stack.processes:
-                assert process.pid is not None
-                pids["rasa" if process.name.startswith("rasa") else "app"].append(
-                    process.pid
-                )
-            yield stack, pids
-        finally:
-            stack.stop()
+        with _bench_database(profile) as database_url:
+            stack = start_stack(
+                tmp,
+                model=model,
+                extra_env=env,
+                database_url=database_url,
+                lock_store_url=shape.rasa_lock_store_url,
+                rasa_servers=rasa_servers or shape.rasa_servers,
+                app_workers=shape.app_workers,
+            )
+            try:
+                pids: dict[str, list[int]] = {"app": [], "rasa": []}
+                for process in stack.processes:
+                    assert process.pid is not None
+                    kind = "rasa" if process.name.startswith("rasa") else "app"
+                    pids[kind].append(process.pid)
+                yield stack, pids
+            finally:
+                stack.stop()
     finally:
         twilio.stop()
 
@@ -393,16 +439,22 @@ def bench_load(
     users: int = 50,
     seconds: float = 60,
     calls: int = 20,
-    profiles: tuple[str, ...] = ("default",),
+    profiles: tuple[str, ...] = ("default", "production"),
 ) -> dict[str, Any]:
     """Every profile's figures, the default's chat run as the headline."""
     load: dict[str, Any] = {"profiles": [], "skipped": {}, "rate_limits": BENCH_LIMITS}
     for profile in profiles:
-        load["profiles"].append(
-            run_profile(profile, users=users, seconds=seconds, calls=calls)
-        )
-    if load["profiles"]:
-        load.update(headline(load["profiles"][0]))
+        if profile == "production" and (problems := production_problems()):
+            load["skipped"][profile] = "; ".join(problems)
+            continue
+        try:
+            load["profiles"].append(
+                run_profile(profile, users=users, seconds=seconds, calls=calls)
+            )
+        except (RuntimeError, TimeoutError, httpx.HTTPError) as exc:
+            load["skipped"][profile] = f"failed: {exc!r}"
+    for profile_result in load["profiles"][:1]:
+        load.update(headline(profile_result))
     return load
 
 
@@ -411,7 +463,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--calls", type=int, default=20)
-    parser.add_argument("--profiles", default="default")
+    parser.add_argument("--profiles", default="default,production")
     parser.add_argument(
         "--json",
         type=Path,
