@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import threading
 
 from sqlalchemy import event, select
@@ -130,13 +131,26 @@ def for_related(session: Session, *, kind: str, related_id: int) -> list[OutboxM
     )
 
 
+# Related kinds whose SMS carries a secret: a verification code in a staff
+# member's view would let them bind any chat to that elder.
+SECRET_BODIES = ("verification",)
+_CODE = re.compile(r"\d{4,}")
+
+
+def staff_body(message: OutboxMessage) -> str:
+    """The text staff may read: codes in secret messages masked (``******``)."""
+    if message.related_kind in SECRET_BODIES:
+        return _CODE.sub(lambda m: "*" * len(m.group()), message.body)
+    return message.body
+
+
 def outbox_public(message: OutboxMessage) -> dict[str, object]:
-    """JSON shape for staff."""
+    """JSON shape for staff (secret codes masked; the worker sends ``body`` itself)."""
     return {
         "id": message.id,
         "channel": message.channel,
         "recipient": message.recipient,
-        "body": message.body,
+        "body": staff_body(message),
         "status": message.status,
         "attempts": message.attempts,
         "next_attempt_at": message.next_attempt_at.isoformat(),
