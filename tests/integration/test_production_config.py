@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from assistant.db import CallbackRequest, session_scope
-from bench.sim.stack import ACTION_TOKEN, Stack, start_stack
+from bench.sim.stack import ACTION_TOKEN, Stack
 from tests.utils.records import emergencies_of
-from tests.utils.services import REDIS_URL, fresh_postgres_database, require_redis
+from tests.utils.services import production_stack
 from tests.utils.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -25,18 +25,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 def pg_stack(
     tmp_path_factory: pytest.TempPathFactory, trained_model: Path
 ) -> Iterator[Stack]:
-    require_redis()
-    with fresh_postgres_database() as url:
-        running = start_stack(
-            tmp_path_factory.mktemp("pg-stack"),
-            model=trained_model,
-            database_url=url,
-            lock_store_url=REDIS_URL,
-        )
-        try:
-            yield running
-        finally:
-            running.stop()
+    with production_stack(
+        tmp_path_factory.mktemp("pg-stack"), model=trained_model
+    ) as running:
+        yield running
 
 
 def test_conversation_is_tracked_in_postgresql(pg_stack: Stack) -> None:

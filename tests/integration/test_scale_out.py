@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from assistant.db import MealOrder
-from bench.sim.stack import Stack, start_stack
-from tests.utils.services import REDIS_URL, fresh_postgres_database, require_redis
+from bench.sim.stack import Stack
+from tests.utils.services import production_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -36,25 +36,18 @@ TURN_TIMEOUT_S = "8"
 def scaled(
     tmp_path_factory: pytest.TempPathFactory, trained_model: Path
 ) -> Iterator[Stack]:
-    require_redis()
-    with fresh_postgres_database() as url:
-        running = start_stack(
-            tmp_path_factory.mktemp("scaled"),
-            model=trained_model,
-            database_url=url,
-            lock_store_url=REDIS_URL,
-            rasa_servers=2,
-            app_workers=2,
-            extra_env={
-                "ASSISTANT_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/1",
-                "ASSISTANT_RASA_TIMEOUT_S": TURN_TIMEOUT_S,
-                "TICKET_LOCK_LIFETIME": TURN_TIMEOUT_S,
-            },
-        )
-        try:
-            yield running
-        finally:
-            running.stop()
+    with production_stack(
+        tmp_path_factory.mktemp("scaled"),
+        model=trained_model,
+        rasa_servers=2,
+        app_workers=2,
+        extra_env={
+            "ASSISTANT_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/1",
+            "ASSISTANT_RASA_TIMEOUT_S": TURN_TIMEOUT_S,
+            "TICKET_LOCK_LIFETIME": TURN_TIMEOUT_S,
+        },
+    ) as running:
+        yield running
 
 
 def _codes(stack: Stack, count: int) -> list[str]:

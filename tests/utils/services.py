@@ -1,4 +1,5 @@
-"""Reachability of the machine's PostgreSQL and Redis, for tests that need them."""
+"""The machine's PostgreSQL and Redis for tests that need them: reachability, throw-away
+databases, and a stack on both."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from bench.sim.stack import Stack, start_stack
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,3 +52,18 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def production_stack(tmp: Path, *, model: Path, **options: Any) -> Iterator[Stack]:
+    """A stack on a throw-away PostgreSQL database with the Redis lock store, as in
+    production; skips the test without them. ``options`` go to ``start_stack``."""
+    require_redis()
+    with fresh_postgres_database() as url:
+        running = start_stack(
+            tmp, model=model, database_url=url, lock_store_url=REDIS_URL, **options
+        )
+        try:
+            yield running
+        finally:
+            running.stop()
