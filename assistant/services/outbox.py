@@ -8,6 +8,7 @@ workers at once (``wakeup``), so an emergency alert does not wait for a poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import re
 import threading
@@ -57,7 +58,8 @@ class OutboxWakeup:
         with self._lock:
             events = list(self._events)
         for loop, wake in events:
-            if not loop.is_closed():
+            # a loop closing meanwhile must not fail the commit that notifies
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(wake.set)
 
 
