@@ -36,6 +36,12 @@ _KIND_FACTS: dict[str, tuple[str, ...]] = {
     "duration": (),
 }
 _MAX_FACTS = 2
+# A question about a document itself (who issued it, when, its number) is
+# answered from the manifest, which records exactly that.
+_ABOUT_DOC = re.compile(r"印发|发布|发的|发文|文号|字号|出台|下发")
+_DOC_FIELD = re.compile(
+    r"哪天|什么时[间候]|何时|哪年|日期|文号|字号|哪个单位|哪个部门|谁|机关"
+)
 
 
 @dataclass
@@ -162,16 +168,25 @@ def compose(
         return Answer(text, [], True, False, result, "off_topic")
     kinds = asked_kinds(result.question)
     missing = [k for k in kinds if not any(states(k, h.text) for h in result.hits[:3])]
-    gaps = [k.label for k in missing] + [n.gap for n in analysis.needs]
+    gaps = _gaps(missing, analysis)
     chosen = _station_facts(result.question, missing, analysis, facts)
     station_cites = [station_citation(f, v) for f, v in chosen]
     then = _facts_text(chosen) if chosen else _ASK_STATION.format(station=station)
     if analysis.personal or (gaps and (result.abstained or not result.hits)):
         # Nothing in the documents can answer: say what they lack, then the station.
-        text = f"政策文件里查不到{'和'.join(dict.fromkeys(gaps))}。{then}"
+        text = f"政策文件里查不到{_join(gaps)}。{then}"
         return Answer(text, station_cites, True, True, result, "service")
     if result.abstained or not result.hits:
         return Answer(f"{_DECLINE}{person}", [], True, False, result, "none")
+    if (
+        style == "short"
+        and _ABOUT_DOC.search(result.question)
+        and _DOC_FIELD.search(result.question)
+    ):
+        about = _document_facts(result.hits[0])
+        if about:
+            cite = citation(result.hits[0], about) | {"section": "文件信息"}
+            return Answer(f"{about}{_OFFER}", [cite], False, False, result)
     picker = picker or SentencePicker(tokenize, lambda _t: 1.0)
     index, sentence = picker.pick(result.question, result.hits, kinds)
     top = result.hits[index]
@@ -181,7 +196,7 @@ def compose(
     if result.uncovered_region:
         lead.append(f"文件里没有{result.uncovered_region}的规定")
     if gaps:
-        lead.append(f"文件里没有写{'、'.join(dict.fromkeys(gaps))}")
+        lead.append(f"文件里没有写{_join(gaps)}")
     note = _region_note(top, result.region)
     if style == "full":
         head = "，".join(lead)
@@ -196,6 +211,44 @@ def compose(
         return Answer(text, cites, False, True, result)
     text = f"{note}{_source(top)}里说：{_as_sentence(quote)}{_OFFER}"
     return Answer(text, cites, False, False, result)
+
+
+def _gaps(missing: list[FactKind], analysis: Analysis) -> list[str]:
+    """What the documents lack, said once (a procedure covers where to go)."""
+    names = {n.name for n in analysis.needs}
+    gaps = [
+        n.gap for n in analysis.needs if not (n.name == "procedure" and "lost" in names)
+    ]
+    for kind in missing:
+        if kind.name == "place" and names & {"procedure", "lost"}:
+            continue
+        gaps.append(kind.label)
+    return list(dict.fromkeys(gaps))
+
+
+def _join(gaps: list[str]) -> str:
+    if len(gaps) <= 1:
+        return "".join(gaps)
+    return "、".join(gaps[:-1]) + "和" + gaps[-1]
+
+
+def _document_facts(hit: Hit) -> str:
+    """Who issued the best passage's document, when, and its number (from the manifest)."""
+    meta = hit.metadata
+    issuer, number = meta.get("issuer") or "", meta.get("doc_number") or ""
+    when = _spoken_date(str(meta.get("date") or ""))
+    if not when:
+        return ""
+    text = f"《{hit.title}》是{issuer}{when}印发的"
+    return text + (f"，文号是{number}。" if number else "。")
+
+
+def _spoken_date(value: str) -> str:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+    if not match:
+        return ""
+    year, month, day = match.groups()
+    return f"{year}年{int(month)}月{int(day)}日"
 
 
 def _highlight(text: str, words: set[str]) -> str:

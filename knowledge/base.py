@@ -13,6 +13,7 @@ from typing import Any
 from assistant.settings import Settings
 from knowledge import station
 from knowledge.answer import Answer, compose
+from knowledge.facts import asked_kinds
 from knowledge.question import Analysis, analyse, on_topic
 from knowledge.regions import REGIONS, detect_region
 from knowledge.search import Mode, Searcher, SearchResult
@@ -91,9 +92,11 @@ class KnowledgeBase:
         analysis = analyse(question)
         if (
             not analysis.off_topic
+            and not analysis.needs
+            and not asked_kinds(question)
             and not on_topic(question)
             and result.evidence < _ON_TOPIC_EVIDENCE
-        ):  # nothing of elder services named, and the documents barely match
+        ):  # nothing of elder or station services named, and the documents barely match
             analysis = Analysis(True)
         tokenizer = self.searcher.tokenizer
         return compose(

@@ -126,6 +126,40 @@ def evaluate(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
     return figures
 
 
+def answer_figures(kb: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer-level figures alone (the short answer an elder hears), with misses.
+
+    Returns:
+        ``unanswerable_handled``, ``expected_quote``, ``answerable_wrongly_declined``
+        and the ids behind each miss.
+    """
+    handled, quoted, declined = [], [], []
+    misses: dict[str, list[str]] = defaultdict(list)
+    for q in questions:
+        answer = kb.answer(q["question"], region=q.get("region"))
+        said_no = answer.abstained or answer.declined_part
+        if not q.get("answerable", True):
+            handled.append(float(said_no))
+            if not said_no:
+                misses["unanswerable_answered"].append(q["id"])
+            continue
+        declined.append(float(said_no))
+        hit = is_hit(answer.text, q["answer_quote"])
+        quoted.append(float(hit))
+        if said_no:
+            misses["wrongly_declined"].append(q["id"])
+        if not hit:
+            misses["quote_missed"].append(q["id"])
+    return {
+        "unanswerable_handled": round(statistics.fmean(handled or [0]), 3),
+        "expected_quote": round(statistics.fmean(quoted or [0]), 3),
+        "answerable_wrongly_declined": round(statistics.fmean(declined or [0]), 3),
+        "n_answerable": len(quoted),
+        "n_unanswerable": len(handled),
+        "misses": dict(misses),
+    }
+
+
 def format_table(figures: dict[str, Any]) -> str:
     """The three systems side by side, then per-document and per-style recall."""
     rows = [

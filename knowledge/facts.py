@@ -53,7 +53,7 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "place",
         "具体地址",
-        re.compile(r"在哪(?!些)|哪里|哪儿|地址|什么地方|去哪|怎么走|位置"),
+        re.compile(r"在哪(?![些个])|哪里|哪儿|地址|什么地方|去哪|怎么走|位置"),
         re.compile(r"(?:路|街|道|巷|胡同)\d+号|地址[:：]|位于"),
     ),
     FactKind(

@@ -43,7 +43,7 @@ NEEDS: tuple[Need, ...] = (
             r"(?:我|我的|我家|俺|我妈|我爸|我老伴|老人)[^，。？?]{0,10}"
             r"(?:补贴|津贴|养老金|退休金|退休工资|工资|钱|账户|余额|卡|申请|评估|结果)"
             r"[^，。？?]{0,8}(?:发了没|发没发|到账|到了没|到没到|怎么还没|还没|怎么没|批了没|"
-            r"批下来|下来了没|有没有发|发了吗|多少了|扣了|停了|通过了没|通过没)"
+            r"批下来|下来了没|有没有发|发了吗|多少了|扣了|停了|通过了没|通过没|还剩|剩多少|余额)"
             r"|(?:给我|帮我)(?:算|查|看|核)(?:一下|一算|算|查|看)?"
             r"|怎么算出来|算出来的|我(?:能|可以)?(?:领|拿)(?:多少|几)"
         ),
@@ -51,7 +51,7 @@ NEEDS: tuple[Need, ...] = (
     ),
     Need(
         "status",
-        "实际完成的情况和名单（文件是规划，只写目标）",
+        "实际建成的情况和名单，文件只写了规划目标",
         ("hotline",),
         re.compile(
             r"实际|名单|建成了|已经建了|完成了?(?:目标)?(?:吗|没|没有)|达标了|"
@@ -61,7 +61,7 @@ NEEDS: tuple[Need, ...] = (
     ),
     Need(
         "lost",
-        "证件、卡片丢了怎么补办",
+        "证件和卡丢了去哪补办",
         ("application_window", "address", "hotline"),
         re.compile(
             r"(?:证|卡|本|存折)[^，。？?]{0,4}(?:丢了|丢失|掉了|找不到|坏了|被偷)|补办|挂失|补领|换个新"
@@ -89,16 +89,22 @@ NEEDS: tuple[Need, ...] = (
 )
 _MEAL = re.compile(r"饭|餐|食堂|菜|伙食")
 
-# Elder and family services: a question naming one of these is on topic.
-_DOMAIN = re.compile(
-    r"老|养老|长者|高龄|退休|银发|长辈|爷爷|奶奶|姥姥|姥爷|外婆|外公|"
-    r"补贴|津贴|救助|低保|特困|残疾|失能|失智|认知|护理|照护|照料|照顾|看护|护工|保姆|家政|"
-    r"助餐|食堂|送餐|助浴|助洁|助行|助医|喘息|托养|日间|驿站|养老院|敬老院|幸福院|机构|床位|"
-    r"医保|社保|医疗|看病|就医|门诊|住院|医院|医生|卫生|健康|康复|体检|中医|安宁|保险|长护险|"
-    r"适老|无障碍|扶手|加装电梯|电梯|改造|智慧|智能|数字|上门|居家|社区|街道|乡镇|农村|"
-    r"诈骗|骗|权益|赡养|维权|法律援助|志愿|时间银行|文体|老年大学|教育|学习|就业|再就业|"
-    r"政策|规划|文件|方案|计划|规定|政府|国家|民政|发文|印发|十四五|补助|优待|免费|"
-    r"家庭|子女|儿女|家属|独居|空巢|留守|计划生育"
+# Elder and family services: a question naming one of these is on topic. The
+# core words are specific enough to keep a question on topic even beside an
+# off-topic word (老年大学的专业); the general ones count only on their own.
+_CORE = re.compile(
+    r"老人|老年|养老|长者|高龄|退休|银发|长辈|爷爷|奶奶|姥姥|姥爷|外婆|外公|老伴|"
+    r"[五六七八九]十(?:多|出头|几)?岁?|上了年纪|年纪大|岁数大|"
+    r"补贴|津贴|救助|低保|特困|残疾|失能|失智|认知障碍|痴呆|护理|照护|照料|看护|护工|保姆|"
+    r"助餐|食堂|送餐|助浴|助洁|助行|助医|喘息|托养|日间照料|驿站|养老院|敬老院|幸福院|床位|"
+    r"医保|社保|长护险|适老|无障碍|扶手|加装电梯|居家|诈骗|骗子|权益|赡养|时间银行|"
+    r"独居|空巢|留守|计划生育|民政|政策|规定|允许|规划"
+)
+_GENERAL = re.compile(
+    r"老|照顾|家政|机构|医疗|看病|就医|门诊|住院|医院|医生|卫生|健康|康复|体检|中医|安宁|"
+    r"保险|电梯|改造|智慧|智能|数字|上门|社区|街道|乡镇|农村|骗|维权|法律援助|志愿|"
+    r"文体|教育|学习|就业|再就业|干活|工作|政策|规划|文件|方案|计划|规定|政府|国家|发文|"
+    r"印发|十四五|补助|优待|免费|家庭|子女|儿女|家属"
 )
 # Topics plainly outside the assistant's remit, and who to ask instead.
 _OFF_TOPIC: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -123,7 +129,7 @@ _OFF_TOPIC: tuple[tuple[re.Pattern[str], str], ...] = (
         "手机怎么用，请家里人或驿站工作人员手把手教您",
     ),
     (
-        re.compile(r"股票|基金|理财|彩票|炒股|利息多少|存款利率|买房|房价"),
+        re.compile(r"股票|基金|彩票|炒股|利息多少|存款利率|买房|房价"),
         "钱财的事请问银行或家里人，千万别听陌生人的",
     ),
     (
@@ -162,13 +168,12 @@ def analyse(question: str) -> Analysis:
 
 def on_topic(question: str) -> bool:
     """Whether the question names anything of elder or family services."""
-    return bool(_DOMAIN.search(question))
+    return bool(_CORE.search(question) or _GENERAL.search(question))
 
 
 def _strong_domain(text: str, off: re.Pattern[str]) -> bool:
-    """A domain word outside the off-topic match (老年大学的专业 is on topic)."""
-    rest = off.sub(" ", text)
-    return bool(_DOMAIN.search(rest))
+    """A core domain word outside the off-topic match (老年大学的专业 is on topic)."""
+    return bool(_CORE.search(off.sub(" ", text)))
 
 
 def meal_question(question: str) -> bool:

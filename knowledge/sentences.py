@@ -36,6 +36,7 @@ _NUMBERED = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．
 _ENDED = re.compile(r"[。！？；!?;][”’」』）)]*$")
 _TABLE_ROW = re.compile(r"(?:\s\S{1,8}){3,}\s*$")  # cells: a row of short values
 _ANSWER_BONUS = 0.12
+_PUNCT = re.compile(r"[\s《》“”\"（）()、，。：:；;！？!?—-]")
 # What kind of answer the question wants, and how a sentence shows it has one
 # (classic answer-type matching: a "which people" question wants a list of people).
 ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -115,6 +116,7 @@ class SentencePicker:
             (i, s)
             for i, hit in enumerate(hits[: len(_RANK_COST)])
             for s in sentences_of(hit.text)
+            if not _is_title(s, hit)
         ]
         if not candidates:
             return 0, hits[0].text.strip()
@@ -154,6 +156,14 @@ class SentencePicker:
             scores.append(score)
         best = int(np.argmax(scores))
         return candidates[best]
+
+
+def _is_title(sentence: str, hit: Hit) -> bool:
+    """A line that repeats the document's title or a section heading (it answers nothing)."""
+    bare = _PUNCT.sub("", sentence)
+    if len(bare) < 4:
+        return True
+    return any(bare in _PUNCT.sub("", t) for t in (hit.title, hit.section) if t)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

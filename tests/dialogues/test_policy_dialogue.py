@@ -1,0 +1,82 @@
+"""Policy questions through the real Rasa server and app, station in Chaoyang.
+
+The station's region and its facts file come from the environment, as on
+``make run``; the answer an elder gets passes NLU, the policy action and the
+knowledge base for real.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.sim.stack import Stack, start_stack
+from knowledge import station
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def facts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("facts") / "station_facts.yml"
+    station.save(
+        path,
+        station.StationFacts(opening_hours="周一至周五 8:30—17:00"),
+        staff="测试",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def pstack(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, facts_file: Path
+) -> Iterator[Stack]:
+    env = {
+        "ASSISTANT_STATION_REGION": "chaoyang",
+        "ASSISTANT_STATION_FACTS_FILE": str(facts_file),
+    }
+    stack = start_stack(
+        tmp_path_factory.mktemp("policy"), model=trained_model, extra_env=env
+    )
+    yield stack
+    stack.stop()
+
+
+def _turn(stack: Stack, user: str, text: str) -> tuple[str, list[dict]]:  # type: ignore[type-arg]
+    messages = stack.chat(user, text)
+    reply = " ".join(m.get("text") or "" for m in messages)
+    citations = [c for m in messages for c in m.get("citations") or []]
+    return reply, citations
+
+
+def test_off_topic_question_is_declined_politely(pstack: Stack) -> None:
+    reply, citations = _turn(pstack, "policy-off-topic", "孙子考研选什么专业")
+    assert citations == [] and "里说" not in reply
+    assert re.search("答不了|帮不上", reply), reply
+    assert "急救" not in reply and "120" not in reply
+
+
+def test_allowance_question_answers_from_home_documents_or_says_where(
+    pstack: Stack,
+) -> None:
+    reply, citations = _turn(pstack, "policy-allowance", "高龄津贴怎么领")
+    assert citations, reply
+    doc_titles = "".join(c["title"] for c in citations)
+    from_home = "承德" not in doc_titles
+    assert from_home or "北京的文件里没有写这个" in reply, reply
+    assert "怎么办理" in reply  # the documents give no procedure, and it says so
+
+
+def test_station_fact_is_read_out(pstack: Stack) -> None:
+    reply, citations = _turn(pstack, "policy-hours", "驿站周末开门吗，几点开门")
+    assert "本驿站信息" in reply and "8:30—17:00" in reply, reply
+    assert any(c["title"] == "本驿站信息" for c in citations)
+
+
+def test_personal_record_is_not_answered_from_documents(pstack: Stack) -> None:
+    reply, citations = _turn(pstack, "policy-personal", "我的补贴这个月发了没有")
+    assert "里说" not in reply and not re.search(r"\d", reply), reply
+    assert all(c["title"] == "本驿站信息" for c in citations)
