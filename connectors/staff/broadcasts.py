@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from assistant.db import Broadcast, utcnow
 from assistant.deps import SessionDep, SettingsDep
-from assistant.services import audit, broadcast_admin
+from assistant.services import broadcast_admin
 from assistant.services import broadcasts as service
 from assistant.services.timefmt import as_utc, iso_utc, station_text
 from assistant.settings import Settings
+from connectors.staff.audit import Trail
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/broadcasts", tags=["staff"])
@@ -107,7 +108,11 @@ async def speech(
 
 @router.post("", status_code=201)
 def create_broadcast(
-    body: BroadcastIn, session: SessionDep, settings: SettingsDep, staff: CurrentStaff
+    body: BroadcastIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: CurrentStaff,
+    trail: Trail,
 ) -> dict[str, Any]:
     """Schedule a reminder; a time inside quiet hours moves to when they end."""
     plan = _plan(session, settings, body)
@@ -122,17 +127,13 @@ def create_broadcast(
         )
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    audit.record(
-        session,
-        actor=staff,
-        action="broadcast",
-        target_kind="broadcast",
-        target_id=broadcast.id,
-        detail=f"{plan['send_at_text']} 发给 {plan['recipients_total']} 人：{body.body[:60]}",
+    trail(
+        "broadcast",
+        "broadcast",
+        broadcast.id,
+        f"{plan['send_at_text']} 发给 {plan['recipients_total']} 人：{body.body[:60]}",
     )
-    result = broadcast_public(session, broadcast) | {"plan": plan}
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    return broadcast_public(session, broadcast) | {"plan": plan}
 
 
 @router.get("")

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from assistant.db import CallbackRequest, Elder, utcnow
 from assistant.deps import SessionDep
-from assistant.services import audit
 from assistant.services.handoff import callback_public
 from assistant.services.timefmt import iso_utc
+from connectors.staff.audit import Trail
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/callbacks", tags=["staff"])
@@ -76,7 +76,11 @@ def list_callbacks(
 
 @router.post("/{callback_id}/done")
 def callback_done(
-    callback_id: int, body: DoneIn, session: SessionDep, staff: CurrentStaff
+    callback_id: int,
+    body: DoneIn,
+    session: SessionDep,
+    staff: CurrentStaff,
+    trail: Trail,
 ) -> dict[str, Any]:
     """已回电: mark the call-back handled, with a note."""
     request = session.get(CallbackRequest, callback_id)
@@ -87,15 +91,6 @@ def callback_done(
         request.handled_at = utcnow()
         request.handled_by = staff
         request.note = body.note.strip() or None
-        audit.record(
-            session,
-            actor=staff,
-            action="callback_done",
-            target_kind="callback",
-            target_id=request.id,
-            detail=body.note,
-        )
+        trail("callback_done", "callback", request.id, body.note)
     elder = session.get(Elder, request.elder_id) if request.elder_id else None
-    result = public(request, elder)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    return public(request, elder)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from assistant.db import Elder
 from assistant.deps import SessionDep
-from assistant.services import audit, elder_admin
+from assistant.services import elder_admin
 from assistant.services.elders import new_binding_code, normalize_phone
+from connectors.staff.audit import Trail
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/elders", tags=["staff"])
@@ -147,24 +148,13 @@ def list_elders(
 
 
 @router.post("", status_code=201)
-def create_elder(
-    body: ElderIn, session: SessionDep, staff: CurrentStaff
-) -> dict[str, Any]:
+def create_elder(body: ElderIn, session: SessionDep, trail: Trail) -> dict[str, Any]:
     """Create a profile with a fresh binding code."""
     elder = Elder(binding_code=new_binding_code())
     session.add(elder)
     _apply(session, elder, body.model_dump())
-    audit.record(
-        session,
-        actor=staff,
-        action="create",
-        target_kind="elder",
-        target_id=elder.id,
-        detail=elder.name,
-    )
-    result = elder_public(elder, session)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    trail("create", "elder", elder.id, elder.name)
+    return elder_public(elder, session)
 
 
 @router.get("/{elder_id}")
@@ -177,44 +167,26 @@ def get_elder(
 
 @router.patch("/{elder_id}")
 def update_elder(
-    elder_id: int, body: ElderPatch, session: SessionDep, staff: CurrentStaff
+    elder_id: int, body: ElderPatch, session: SessionDep, trail: Trail
 ) -> dict[str, Any]:
     """Edit the fields given (e.g. ``{"verified": true}`` to confirm a self-registration)."""
     elder = _get(session, elder_id)
     changed = _apply(session, elder, body.model_dump(exclude_unset=True))
     if changed:
-        audit.record(
-            session,
-            actor=staff,
-            action="edit",
-            target_kind="elder",
-            target_id=elder.id,
-            detail=f"{elder.name}：改了" + "、".join(changed),
-        )
-    result = elder_public(elder, session)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+        trail("edit", "elder", elder.id, f"{elder.name}：改了" + "、".join(changed))
+    return elder_public(elder, session)
 
 
 @router.post("/{elder_id}/binding-code")
 def reissue_binding_code(
-    elder_id: int, session: SessionDep, staff: CurrentStaff
+    elder_id: int, session: SessionDep, trail: Trail
 ) -> dict[str, Any]:
     """Issue a new web binding code (the old one stops working)."""
     elder = _get(session, elder_id)
     elder.binding_code = new_binding_code()
     _flush(session)
-    audit.record(
-        session,
-        actor=staff,
-        action="binding_code",
-        target_kind="elder",
-        target_id=elder.id,
-        detail=elder.name,
-    )
-    result = elder_public(elder, session)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    trail("binding_code", "elder", elder.id, elder.name)
+    return elder_public(elder, session)
 
 
 @router.get("/{elder_id}/deletion")
@@ -226,19 +198,16 @@ def deletion_preview(
 
 
 @router.delete("/{elder_id}", status_code=204)
-def delete_elder(elder_id: int, session: SessionDep, staff: CurrentStaff) -> None:
+def delete_elder(elder_id: int, session: SessionDep, trail: Trail) -> None:
     """Delete the profile and its links; history records stay without the name."""
     elder = _get(session, elder_id)
     summary = elder_admin.deletion_summary(session, elder)
-    audit.record(
-        session,
-        actor=staff,
-        action="delete",
-        target_kind="elder",
-        target_id=elder.id,
-        detail="删除："
+    trail(
+        "delete",
+        "elder",
+        elder.id,
+        "删除："
         + "；".join(summary["removes"])
         + ("。保留：" + "；".join(summary["keeps"]) if summary["keeps"] else ""),
     )
     elder_admin.delete_profile(session, elder)
-    session.commit()  # before the answer: the console reloads at once

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from assistant.db import Elder, Emergency
 from assistant.deps import SessionDep
-from assistant.services import audit
 from assistant.services import emergencies as service
 from assistant.services.emergency_board import board, card
+from connectors.staff.audit import Trail
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/emergencies", tags=["staff"])
@@ -69,45 +69,31 @@ def get_emergency(
 
 @router.post("/{emergency_id}/ack")
 def acknowledge(
-    emergency_id: int, session: SessionDep, staff: CurrentStaff
+    emergency_id: int, session: SessionDep, staff: CurrentStaff, trail: Trail
 ) -> dict[str, Any]:
     """Take the emergency (确认接警): escalation stops."""
     emergency = _get(session, emergency_id)
     first = emergency.acknowledged_at is None
     service.acknowledge(session, emergency, staff=staff)
     if first:
-        audit.record(
-            session,
-            actor=staff,
-            action="acknowledge",
-            target_kind="emergency",
-            target_id=emergency.id,
-            detail=_what(session, emergency),
-        )
+        trail("acknowledge", "emergency", emergency.id, _what(session, emergency))
     session.refresh(emergency)
-    result = card(session, emergency)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    return card(session, emergency)
 
 
 @router.post("/{emergency_id}/resolve")
 def resolve(
-    emergency_id: int, body: ResolveIn, session: SessionDep, staff: CurrentStaff
+    emergency_id: int,
+    body: ResolveIn,
+    session: SessionDep,
+    staff: CurrentStaff,
+    trail: Trail,
 ) -> dict[str, Any]:
     """Close the emergency with a note (处理完毕)."""
     emergency = _get(session, emergency_id)
     first = emergency.resolved_at is None
     service.resolve(session, emergency, staff=staff, note=body.note)
     if first:
-        audit.record(
-            session,
-            actor=staff,
-            action="resolve",
-            target_kind="emergency",
-            target_id=emergency.id,
-            detail=body.note,
-        )
+        trail("resolve", "emergency", emergency.id, body.note)
     session.refresh(emergency)
-    result = card(session, emergency)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    return card(session, emergency)

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from assistant.db import Elder, MealOrder
 from assistant.deps import SessionDep, SettingsDep
-from assistant.services import audit, meal_admin
+from assistant.services import meal_admin
 from assistant.services.meals import local_now
+from connectors.staff.audit import Trail
 from connectors.staff.auth import CurrentStaff
 
 router = APIRouter(prefix="/api/staff/meals", tags=["staff"])
@@ -66,42 +67,26 @@ def export_csv(
 
 @router.post("/{order_id}/delivered")
 def delivered(
-    order_id: int, session: SessionDep, staff: CurrentStaff
+    order_id: int, session: SessionDep, staff: CurrentStaff, trail: Trail
 ) -> dict[str, Any]:
     """Mark an order delivered (or served at the station)."""
     order, elder = _order(session, order_id)
     if order.status != "booked":
         raise HTTPException(status_code=409, detail="这张订单已经取消了")
     meal_admin.mark_delivered(order, staff=staff)
-    audit.record(
-        session,
-        actor=staff,
-        action="deliver",
-        target_kind="meal_order",
-        target_id=order.id,
-        detail=meal_admin.order_summary(order, elder),
-    )
-    result = meal_admin.order_public(order, elder)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    trail("deliver", "meal_order", order.id, meal_admin.order_summary(order, elder))
+    return meal_admin.order_public(order, elder)
 
 
 @router.post("/{order_id}/confirm")
-def confirm(order_id: int, session: SessionDep, staff: CurrentStaff) -> dict[str, Any]:
+def confirm(
+    order_id: int, session: SessionDep, staff: CurrentStaff, trail: Trail
+) -> dict[str, Any]:
     """Record that staff phoned and the order from an unverified profile stands."""
     order, elder = _order(session, order_id)
     meal_admin.confirm(order, staff=staff)
-    audit.record(
-        session,
-        actor=staff,
-        action="confirm",
-        target_kind="meal_order",
-        target_id=order.id,
-        detail=meal_admin.order_summary(order, elder),
-    )
-    result = meal_admin.order_public(order, elder)
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    trail("confirm", "meal_order", order.id, meal_admin.order_summary(order, elder))
+    return meal_admin.order_public(order, elder)
 
 
 @router.post("/{order_id}/cancel")
@@ -111,6 +96,7 @@ def cancel(
     session: SessionDep,
     settings: SettingsDep,
     staff: CurrentStaff,
+    trail: Trail,
 ) -> dict[str, Any]:
     """Cancel with a reason; the elder is told by SMS and/or chat."""
     order, elder = _order(session, order_id)
@@ -122,14 +108,6 @@ def cancel(
     queued = meal_admin.cancel_by_staff(
         session, settings, order=order, elder=elder, staff=staff, reason=reason
     )
-    audit.record(
-        session,
-        actor=staff,
-        action="cancel",
-        target_kind="meal_order",
-        target_id=order.id,
-        detail=f"{meal_admin.order_summary(order, elder)}：{reason}",
-    )
-    result = meal_admin.order_public(order, elder) | {"told": queued}
-    session.commit()  # before the answer: the console reloads at once
-    return result
+    summary = meal_admin.order_summary(order, elder)
+    trail("cancel", "meal_order", order.id, f"{summary}：{reason}")
+    return meal_admin.order_public(order, elder) | {"told": queued}
