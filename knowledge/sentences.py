@@ -92,7 +92,21 @@ class SentencePicker:
         self.idf = idf
         self.embedder = embedder
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._token_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _tokens(self, sentence: str) -> frozenset[str]:
+        """A sentence's tokens; corpus sentences recur from answer to answer, so
+        each is tokenised once (jieba was most of an answer's time)."""
+        with self._lock:
+            tokens = self._token_cache.get(sentence)
+        if tokens is None:
+            tokens = frozenset(self.tokenize(sentence))
+            with self._lock:
+                self._token_cache[sentence] = tokens
+                while len(self._token_cache) > _CACHE_SIZE:
+                    self._token_cache.popitem(last=False)
+        return tokens
 
     def _vectors(self, sentences: list[str]) -> np.ndarray:
         """Sentence vectors; the corpus is small, so each sentence is encoded once."""
@@ -126,7 +140,7 @@ class SentencePicker:
         total = max(sum(weights.values()), 1e-6)
         lexical = np.array(
             [
-                sum(w for t, w in weights.items() if t in set(self.tokenize(s))) / total
+                sum(w for t, w in weights.items() if t in self._tokens(s)) / total
                 for _, s in candidates
             ],
             dtype=np.float32,
