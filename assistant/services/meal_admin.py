@@ -267,26 +267,19 @@ def cancel_by_staff(
     order.cancelled_by = staff
     order.cancel_reason = reason[:256]
     text = cancellation_text(settings, order, reason)
-    queued = 0
+    recipients: list[tuple[str, str]] = []
     if elder is not None and elder.phone:
-        enqueue(
-            session,
-            channel="sms",
-            recipient=elder.phone,
-            body=text,
-            related_kind="meal_order",
-            related_id=order.id,
-        )
-        queued += 1
+        recipients.append(("sms", elder.phone))
     if order.channel == "web":
+        recipients.append(("chat", order.user_id))
+    for channel, recipient in recipients:
         enqueue(
             session,
-            channel="chat",
-            recipient=order.user_id,
+            channel=channel,
+            recipient=recipient,
             body=text,
             related_kind="meal_order",
             related_id=order.id,
         )
-        queued += 1
     session.flush()
-    return queued
+    return len(recipients)
