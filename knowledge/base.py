@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from assistant.settings import Settings
-from knowledge import station
+from knowledge import sentence_store, station
 from knowledge.answer import Answer, compose
 from knowledge.facts import asked_kinds
 from knowledge.question import Analysis, analyse, on_topic
@@ -31,7 +31,7 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, *, embedder: Any = None) -> None:
         from knowledge.embed import Embedder, ensure_model, recorded_model_matches
-        from knowledge.index import load_index
+        from knowledge.index import index_dir, load_index
 
         self.settings = settings
         meta, passages, vectors = load_index(settings)
@@ -49,7 +49,10 @@ class KnowledgeBase:
         self.home_region = station_region(settings.station_region)
         self.searcher = Searcher(settings, meta, passages, vectors, embedder)
         self.picker = SentencePicker(
-            self.searcher.tokenizer, self.searcher.bm25.idf_of, embedder
+            self.searcher.tokenizer,
+            self.searcher.bm25.idf_of,
+            embedder,
+            known=sentence_store.load(index_dir(settings), meta.get("model", "")),
         )
         logger.info("knowledge base loaded: %d passages", len(passages))
 

@@ -52,7 +52,8 @@ def cmd_build() -> int:
     report = build(get_settings())
     print(
         f"index: {report.passages} passages; embedded {len(report.embedded)}, "
-        f"reused {len(report.reused)}, failed {len(report.failed)} "
+        f"reused {len(report.reused)}, failed {len(report.failed)}; "
+        f"{report.sentences_embedded} new sentences embedded "
         f"({report.seconds:.1f} s)"
     )
     for message in report.failed.values():

@@ -1,9 +1,9 @@
 """Build and persist the index: passages, their vectors and a manifest.
 
 Layout under ``var/knowledge/``: ``meta.json`` (model, dimension, chunking,
-per-document content hashes and passage counts), ``passages.jsonl`` and one
+per-document content hashes and passage counts), one
 ``vectors/<content>.npy``/``.jsonl`` per document version, keyed by a hash of
-the model and the passages. A document whose file hash is unchanged is not even
+the model and the passages, and ``sentences.npz`` (``knowledge.sentence_store``). A document whose file hash is unchanged is not even
 re-read; one that changed (or new cleaning code) is re-chunked, and re-embedded
 only if its passages differ, so a build with nothing changed only reads files.
 """
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.settings import Settings
+from knowledge import sentence_store
 from knowledge.chunk import Passage, chunk_text
 from knowledge.clean import clean_text
 from knowledge.ingest import IngestError, file_hash, load_manifest, read_document
@@ -38,6 +39,7 @@ class BuildReport:
     reused: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     passages: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
 
 
@@ -151,6 +153,16 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
         }
         all_rows.extend(rows)
     report.passages = len(all_rows)
+
+    def sentence_embedder() -> Any:
+        nonlocal embedder
+        if embedder is None:
+            embedder = Embedder(location, threads=settings.knowledge_threads)
+        return embedder
+
+    report.sentences_embedded, _ = sentence_store.update(
+        out, model, (json.loads(r)["text"] for r in all_rows), sentence_embedder
+    )
     report.seconds = time.perf_counter() - started
     new_meta = {
         "format": FORMAT,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,8 @@ class SentencePicker:
         tokenize: words plus character bigrams (``knowledge.lexical.Tokenizer``).
         idf: IDF of a token in the corpus (rare words weigh more).
         embedder: optional; gives ``queries`` and ``passages`` vectors (normalised).
+        known: sentence vectors made when the index was built
+            (``knowledge.sentence_store``); others are encoded on first use.
     """
 
     def __init__(
@@ -87,10 +89,13 @@ class SentencePicker:
         tokenize: Callable[[str], list[str]],
         idf: Callable[[str], float],
         embedder: Any = None,
+        *,
+        known: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.tokenize = tokenize
         self.idf = idf
         self.embedder = embedder
+        self._known = dict(known or {})  # the corpus's, embedded at build time
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._token_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()
@@ -109,9 +114,14 @@ class SentencePicker:
         return tokens
 
     def _vectors(self, sentences: list[str]) -> np.ndarray:
-        """Sentence vectors; the corpus is small, so each sentence is encoded once."""
+        """Sentence vectors: the build's, else each new sentence encoded once."""
+        known = self._known
         with self._lock:
-            missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+            missing = [
+                s
+                for s in dict.fromkeys(sentences)
+                if s not in known and s not in self._cache
+            ]
         if missing:  # one batch for the new ones
             vectors = self.embedder.passages(missing)
             with self._lock:
@@ -120,7 +130,9 @@ class SentencePicker:
                 while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
         with self._lock:
-            return np.stack([self._cache[s] for s in sentences])
+            return np.stack(
+                [known[s] if s in known else self._cache[s] for s in sentences]
+            )
 
     def pick(
         self, question: str, hits: list[Hit], kinds: list[FactKind]
