@@ -481,9 +481,11 @@ class Settings(BaseSettings):
         description="Passages above which the dense index is approximate (HNSW), not exact.",
     )
     knowledge_threads: int = Field(
-        2,
-        description="Torch threads for encoding a question: 2 gives warm p95 41 ms on an idle "
-        "2-core machine (1 thread: 57 ms); use 1 where other busy processes share the cores.",
+        1,
+        description="Torch threads for encoding a question while serving. 1: a question "
+        "took 45 ms of CPU and 45 ms on a quiet 2-core machine; 2 threads took 84 ms of "
+        "CPU for 43 ms, CPU that 50 people chatting need for other turns. Index builds "
+        "use every core.",
     )
     knowledge_lexical_weight: float = Field(
         0.65,

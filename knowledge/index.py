@@ -134,7 +134,7 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
                 report.reused.append(meta.file)
             else:
                 if embedder is None:
-                    embedder = Embedder(location, threads=settings.knowledge_threads)
+                    embedder = Embedder(location, threads=0)  # a batch job: every core
                 np.save(out / "vectors" / f"{content}.npy", embedder.passages(inputs))
                 (out / "vectors" / f"{content}.jsonl").write_text(
                     "".join(
@@ -157,7 +157,7 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
     def sentence_embedder() -> Any:
         nonlocal embedder
         if embedder is None:
-            embedder = Embedder(location, threads=settings.knowledge_threads)
+            embedder = Embedder(location, threads=0)  # a batch job: every core
         return embedder
 
     report.sentences_embedded, _ = sentence_store.update(
