@@ -17,6 +17,9 @@ keeps one aiohttp session (keep-alive connections, same headers, auth and
 timeout) for the life of the server's event loop, and encodes the call (the
 tracker's events, the domain) with ujson: the payload encoding was another 10%.
 
+Each action call carries the session's events: only those of the last few
+user turns are sent now, so a call no longer grows with the conversation.
+
 Rasa runs its model's graph through dask's synchronous scheduler several times
 a turn; here it is run directly, each needed node once (13% of a message's
 NLU time was dask's bookkeeping). Every dialogue test goes through these fixes
@@ -165,6 +168,54 @@ def _run_graph(
         raise GraphRunError("Error running runner.") from e
 
 
+# How far back the action server sees the conversation's events. Slots, the
+# latest message and the active form are sent whole, computed from every event;
+# the actions (and rasa-sdk's forms) only walk back a turn or two.
+RECENT_USER_TURNS = 8
+
+
+def recent_events(events: Any, user_turns: int = RECENT_USER_TURNS) -> list[Any]:
+    """The events from the ``user_turns``-th last user message on (all if fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    seen, start = 0, 0
+    listed = list(events)
+    for index in range(len(listed) - 1, -1, -1):
+        if isinstance(listed[index], UserUttered):
+            seen += 1
+            if seen == user_turns:
+                start = index
+                break
+    return listed[start:]
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    """``RemoteAction._action_call_format`` with the recent events only.
+
+    Rasa sends every event of the session with each action call, so the call
+    grew with the conversation (a long chat's calls were 100 KB and more, and
+    decoding them was 16% of the app's CPU under load). The tracker's state is
+    otherwise the same.
+    """
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker_state = tracker.current_state(EventVerbosity.NONE)
+    tracker_state["events"] = [e.as_dict() for e in recent_events(tracker.events)]
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": tracker_state,
+        "version": rasa.__version__,
+    }
+    if (
+        not self._is_selective_domain_enabled()
+        or domain.does_custom_action_explicitly_need_domain(self.name())
+    ):
+        result["domain"] = domain.as_dict()
+    return result
+
+
 class _Borrowed:
     """``async with`` over a shared session without closing it afterwards."""
 
@@ -220,6 +271,7 @@ def apply_fixes() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
     DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
     EndpointConfig.session = _shared_session  # type: ignore[method-assign]
     _APPLIED = True

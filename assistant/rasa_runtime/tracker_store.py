@@ -138,30 +138,32 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         new = list(itertools.islice(tracker.events, entry.saved, None))
+        insert = self.SQLEvent.__table__.insert()
         with self.session_scope() as session:
-            rows = [self._row(tracker.sender_id, event) for event in new]
-            session.add_all(rows)
-            session.flush()  # assigns the ids, without a query per row after commit
-            if rows:
-                entry.last_id = max(int(row.id) for row in rows)
+            # plain INSERTs: the ORM's unit of work cost more than the writes
+            for event in new:
+                result = session.execute(insert, self._row(tracker.sender_id, event))
+                entry.last_id = int(result.inserted_primary_key[0])
             session.commit()
         entry.saved = len(tracker.events)
         if any(isinstance(event, SessionStarted) for event in new):
             return  # a new session: the next read starts from it, as Rasa's does
         self._remember(entry)
 
-    def _row(self, sender_id: str, event: Event) -> Any:
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        """The ``events`` row of one event, as Rasa's own save writes it."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {})
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {})
             .get("intent", {})
             .get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def _remember(self, entry: _Cached) -> None:
         self._cache[entry.tracker.sender_id] = entry

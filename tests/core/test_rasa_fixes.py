@@ -1,4 +1,6 @@
-"""The Rasa server's quick check of an action's answer agrees with Rasa's full schema.
+"""The Rasa server's fixes keep Rasa's behaviour: the quick check of an action's
+answer agrees with Rasa's full schema, and an action call carries the recent
+events with the whole conversation's slots.
 
 Runs in .venv-rasa (Rasa's own schema, jsonschema 4.17): every answer the
 quick check passes must pass the full schema, and every answer the full schema
@@ -53,12 +55,36 @@ for result in bad:
         assert "Failed to validate Action server response" in exc.message
     else:
         raise AssertionError(f"accepted: {result}")
+
+# the action call: recent events only, slots and latest message from all of them
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+domain = Domain.from_dict({"slots": {"elder_name": {"type": "text", "mappings": []}}})
+events = [SlotSet("elder_name", "赵大爷")]
+for n in range(20):
+    events += [UserUttered(f"第{n}句", {"name": "greet", "confidence": 1.0}),
+               ActionExecuted("utter_greet"), BotUttered(f"答{n}"),
+               ActionExecuted("action_listen")]
+tracker = DialogueStateTracker.from_events("u1", events, domain.slots)
+call = fixes._action_call_format(RemoteAction("action_x", None), tracker, domain)
+sent = call["tracker"]["events"]
+users = [e["text"] for e in sent if e["event"] == "user"]
+assert users == [f"第{n}句" for n in range(20 - fixes.RECENT_USER_TURNS, 20)], users
+assert sent[0]["event"] == "user" and sent[-1]["name"] == "action_listen"
+assert call["tracker"]["slots"]["elder_name"] == "赵大爷"
+assert call["tracker"]["latest_message"]["text"] == "第19句"
+assert call["next_action"] == "action_x" and "domain" in call
+short = DialogueStateTracker.from_events("u2", events[:5], domain.slots)
+assert len(fixes.recent_events(short.events)) == 5
 print("ok")
 """
 
 
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason=".venv-rasa is not set up")
-def test_quick_action_answer_check_agrees_with_rasa_schema() -> None:
+def test_action_answer_check_and_action_call_keep_rasa_behaviour() -> None:
     done = subprocess.run(
         [str(RASA_PYTHON), "-c", CHECK],
         cwd=PROJECT_ROOT,
