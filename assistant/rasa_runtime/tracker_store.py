@@ -67,10 +67,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             self.engine = _sqlite_engine(self.engine)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
-        # the per-turn "anything new?" query reads this index only
-        sa.Index(
+        self._create_index()
+
+    def _create_index(self) -> None:
+        """The index the per-turn "anything new?" query reads.
+
+        Several Rasa servers start at once on one database: when another one
+        created the index between the check and the create, that is success.
+        """
+        index = sa.Index(
             "ix_events_sender_id_id", self.SQLEvent.sender_id, self.SQLEvent.id
-        ).create(self.engine, checkfirst=True)
+        )
+        try:
+            index.create(self.engine, checkfirst=True)
+        except sa.exc.DatabaseError:
+            if not any(
+                found["name"] == index.name
+                for found in sa.inspect(self.engine).get_indexes("events")
+            ):
+                raise
 
     # --- reading -------------------------------------------------------------------
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:

@@ -19,7 +19,7 @@ def test_production_profile_defaults_and_explicit_settings_win() -> None:
     assert prod.rasa_lock_store_url.startswith("redis://")
     assert prod.rate_limit_storage_url.startswith("redis://")
     assert Settings(profile="production", app_workers=4).app_workers == 4
-    assert (Settings().rasa_servers, Settings().app_workers) == (1, 1)
+    assert (Settings().rasa_servers, Settings().app_workers) == (2, 1)
 
 
 def test_preflight_names_each_missing_service() -> None:
