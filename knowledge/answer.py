@@ -74,13 +74,6 @@ def citation(hit: Hit, quote: str) -> dict[str, Any]:
     }
 
 
-def _trim(quote: str) -> str:
-    if len(quote) > _MAX_QUOTE:  # cut at a pause, not inside a phrase
-        cut = quote.rfind("，", 0, _MAX_QUOTE)
-        quote = quote[: cut if cut > _MAX_QUOTE // 2 else _MAX_QUOTE] + "……"
-    return quote
-
-
 def _source(hit: Hit) -> str:
     draft = (
         "（这是征求意见稿，内容可能还会调整）"
@@ -190,7 +183,7 @@ def compose(
     picker = picker or SentencePicker(tokenize, lambda _t: 1.0)
     index, sentence = picker.pick(result.question, result.hits, kinds)
     top = result.hits[index]
-    quote = _trim(sentence)
+    quote = picker.excerpt(result.question, sentence, _MAX_QUOTE)
     cites = [citation(top, quote)]
     lead = []
     if result.uncovered_region:

@@ -34,6 +34,11 @@ class Need:
     personal: bool = False  # about one person's own records: nothing to quote
 
 
+# "今天中午吃什么": a meal of the day asked for, which only the station's menu holds.
+TODAYS_MEAL = (
+    r"(?:今天|明天|今儿|明儿|中午|晚上|早上|午饭|晚饭|早饭|这周|本周|这礼拜)"
+    r"[^，。？?]{0,6}(?:吃|做)(?:的)?(?:什么|啥)"
+)
 NEEDS: tuple[Need, ...] = (
     Need(
         "personal",
@@ -83,7 +88,8 @@ NEEDS: tuple[Need, ...] = (
         "每天的菜单",
         ("meal_menu", "meal_prices"),
         re.compile(
-            r"菜单(?!式)|菜谱|(?:吃|做)(?:的)?(?:什么|啥)(?:饭|菜)|什么菜|啥菜|伙食怎么样"
+            r"菜单(?!式)|菜谱|(?:吃|做)(?:的)?(?:什么|啥)(?:饭|菜)|什么菜|啥菜|伙食怎么样|"
+            + TODAYS_MEAL
         ),
     ),
 )
@@ -174,6 +180,31 @@ def on_topic(question: str) -> bool:
 def _strong_domain(text: str, off: re.Pattern[str]) -> bool:
     """A core domain word outside the off-topic match (老年大学的专业 is on topic)."""
     return bool(_CORE.search(off.sub(" ", text)))
+
+
+# Said to or about the station itself (its hours, phone, address, fees), or
+# today's meals: what the station's own facts answer.
+_STATION = re.compile(
+    r"驿站|你们|您们|咱们|咱这|这儿|这里|站里|服务站|服务中心|照料中心|食堂|餐厅|助餐点|老年餐桌"
+)
+_TODAYS_MEAL = re.compile(TODAYS_MEAL)
+_DETAIL = re.compile(
+    r"开门|关门|开不开|几点|上班|下班|营业|开放|电话|号码|热线|地址|在哪|怎么走|多少钱|收费|价格|"
+    r"吃(?:的)?(?:什么|啥)|菜单|菜谱|伙食"
+)
+
+
+def station_service(question: str) -> bool:
+    """Whether the question asks the station's own service details.
+
+    "驿站几点开门", "你们电话多少", "今天中午吃什么": the station's facts answer
+    these (or the answer points to the station), however NLU labelled them;
+    "现在几点了" or "新闻联播几点" name no station and stay off topic.
+    """
+    text = question.strip()
+    if _TODAYS_MEAL.search(text):
+        return True
+    return bool(_STATION.search(text) and _DETAIL.search(text))
 
 
 def meal_question(question: str) -> bool:

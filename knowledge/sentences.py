@@ -5,9 +5,10 @@ quotes only one. Each sentence of the best few passages is scored by how much
 of the question's rarer wording it holds (IDF-weighted words and character
 bigrams, so speech-recogniser slips still count) and by the embedding model's
 similarity to the question; a sentence stating the kind of fact asked for (an
-amount, a time) gains, and sentences of lower-ranked passages pay a little, so
-the best passage's answer is preferred unless another passage clearly answers
-better.
+amount, a time) gains, and sentences of lower-ranked passages pay by how far
+their passage's retrieval score falls below the best one's, so the best
+passage's answer is preferred unless another passage clearly answers better.
+An over-long sentence is read from the clauses that hold the question's words.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from knowledge.search import Hit
 
 _MIN_CHARS = 6
 _CACHE_SIZE = 20000
-_RANK_COST = (0.0, 0.2, 0.3)  # by passage rank; passages past these are not read
+_READ = 3  # top passages whose sentences are candidates
+_SCORE_GAP_COST, _MAX_RANK_COST = 2.0, 0.3  # see _passage_costs
 _W_LEXICAL, _W_DENSE, _FACT_BONUS = 0.55, 0.45, 0.15
 _SHORT = 16  # a sentence this short is usually a heading: it names, it does not answer
 _SHORT_COST = 0.3
@@ -36,6 +38,7 @@ _NUMBERED = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．
 _ENDED = re.compile(r"[。！？；!?;][”’」』）)]*$")
 _TABLE_ROW = re.compile(r"(?:\s\S{1,8}){3,}\s*$")  # cells: a row of short values
 _ANSWER_BONUS = 0.12
+_CLAUSE = re.compile(r"[^，,]*[，,]?")
 _PUNCT = re.compile(r"[\s《》“”\"（）()、，。：:；;！？!?—-]")
 # What kind of answer the question wants, and how a sentence shows it has one
 # (classic answer-type matching: a "which people" question wants a list of people).
@@ -57,6 +60,13 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"),
     ),
 )
+
+
+_FIGURE_ASKED = ANSWER_TYPES[2][0]
+# One year named beside a figure asked (not the plan's span 2026到2028年): a
+# column of an indicator table.
+_SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:到|至|—|–|－|-|~)\s*(?:19|20)\d\d\s*年?")
+_YEAR = re.compile(r"(?:19|20)\d\d\s*年|展望")
 
 
 def sentences_of(text: str) -> list[str]:
@@ -134,21 +144,62 @@ class SentencePicker:
                 [known[s] if s in known else self._cache[s] for s in sentences]
             )
 
+    def _weights(self, question: str) -> dict[str, float]:
+        """IDF of each of the question's tokens (region names are not content)."""
+        return {t: self.idf(t) for t in set(self.tokenize(question))}
+
+    def excerpt(self, question: str, sentence: str, limit: int) -> str:
+        """The part of an over-long sentence worth reading out, at most ``limit`` chars.
+
+        A long list sentence often answers in its later clauses (what a platform
+        offers comes after who builds it), so the run of whole clauses holding
+        most of the question's rarer words is kept, not just the head; on a tie
+        the earliest run wins. Cut ends are marked with ``……``.
+        """
+        if len(sentence) <= limit:
+            return sentence
+        clauses = [c for c in _CLAUSE.findall(sentence) if c]
+        weights = self._weights(strip_region_names(question))
+        tokens = [self._tokens(c) for c in clauses]
+        best, span = -1.0, (0, 1)
+        for i in range(len(clauses)):
+            j, length = i + 1, len(clauses[i])
+            while j < len(clauses) and length + len(clauses[j]) <= limit:
+                length += len(clauses[j])
+                j += 1
+            found = frozenset().union(*tokens[i:j])
+            score = sum(w for t, w in weights.items() if t in found)
+            if score > best + 1e-9:
+                best, span = score, (i, j)
+        run = "".join(clauses[span[0] : span[1]])
+        head = "……" if span[0] > 0 else ""
+        tail = "……" if span[1] < len(clauses) or len(run) > limit else ""
+        return head + run[:limit].rstrip("，,") + tail
+
     def pick(
         self, question: str, hits: list[Hit], kinds: list[FactKind]
     ) -> tuple[int, str]:
         """(hit index, sentence) of the sentence that best answers the question."""
+        scored = self.scored(question, hits, kinds)
+        if not scored:
+            return 0, hits[0].text.strip()
+        best = max(range(len(scored)), key=lambda k: scored[k][2])
+        return scored[best][0], scored[best][1]
+
+    def scored(
+        self, question: str, hits: list[Hit], kinds: list[FactKind]
+    ) -> list[tuple[int, str, float]]:
+        """Every candidate sentence as (hit index, sentence, score), in reading order."""
         candidates = [
             (i, s)
-            for i, hit in enumerate(hits[: len(_RANK_COST)])
+            for i, hit in enumerate(hits[:_READ])
             for s in sentences_of(hit.text)
             if not _is_title(s, hit)
         ]
         if not candidates:
-            return 0, hits[0].text.strip()
+            return []
         q = strip_region_names(question)
-        q_tokens = set(self.tokenize(q))
-        weights = {t: self.idf(t) for t in q_tokens}
+        weights = self._weights(q)
         total = max(sum(weights.values()), 1e-6)
         lexical = np.array(
             [
@@ -163,25 +214,49 @@ class SentencePicker:
             cos = self._vectors([s for _, s in candidates]) @ qv
             dense = _minmax(cos)
         wants = [(a, h) for a, h in ANSWER_TYPES if a.search(q)]
-        scores = []
+        costs = _passage_costs(hits)
+        indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(_SPAN.sub("", q)))
+        out = []
         for k, (i, s) in enumerate(candidates):
             score = (
-                _W_LEXICAL * float(lexical[k])
-                + _W_DENSE * float(dense[k])
-                - _RANK_COST[i]
+                _W_LEXICAL * float(lexical[k]) + _W_DENSE * float(dense[k]) - costs[i]
             )
             if any(states(kind, s) for kind in kinds):
                 score += _FACT_BONUS
-            if len(s) < _SHORT or _NUMBERED.match(s) or not _ENDED.search(s):
-                score -= (
-                    _SHORT_COST  # a heading, title or table row: it names, not answers
-                )
-            if _TABLE_ROW.search(s):
-                score -= _SHORT_COST
+            score -= _form_cost(s, indicator)
             score += _ANSWER_BONUS * sum(1 for asks, has in wants if has.search(s))
-            scores.append(score)
-        best = int(np.argmax(scores))
-        return candidates[best]
+            out.append((i, s, score))
+        return out
+
+
+def _passage_costs(hits: list[Hit]) -> list[float]:
+    """What reading from each of the top passages costs, by how far its retrieval
+    score falls below the best one's: two near-equal passages (one section's
+    neighbouring chunks) compete on their sentences alone."""
+    top = max(hits[0].score, 1e-6) if hits else 1.0
+    return [
+        min(_MAX_RANK_COST, _SCORE_GAP_COST * max(0.0, 1 - h.score / top))
+        for h in hits[:_READ]
+    ]
+
+
+def _form_cost(sentence: str, indicator: bool) -> float:
+    """What a sentence's form costs: headings, titles and table rows name, not answer.
+
+    A question for a year's figure (护理员持证率2030年多少) is the exception for
+    table rows: an indicator table holds exactly that, one row per measure.
+    """
+    row = bool(_TABLE_ROW.search(sentence))
+    if row and indicator and re.search(r"\d", sentence):
+        return 0.0
+    cost = _SHORT_COST if row else 0.0
+    if (
+        len(sentence) < _SHORT
+        or _NUMBERED.match(sentence)
+        or not _ENDED.search(sentence)
+    ):
+        cost += _SHORT_COST
+    return cost
 
 
 def _is_title(sentence: str, hit: Hit) -> bool:

@@ -124,6 +124,34 @@ def test_a_table_row_is_not_read_out() -> None:
     assert sentence.startswith("加大养老家庭照护床位")
 
 
+def test_a_year_asked_reads_the_indicator_tables_row() -> None:
+    text = (
+        "加强养老护理员队伍建设，提高护理员持证水平。\n"
+        "养老机构护理员持证率达到（%）\u200365\u200369\u200373\u200381"
+    )
+    picker, hits = _picker(), [_hit(text)]
+    _, sentence = picker.pick("2030年展望的养老机构护理员持证率是多少？", hits, [])
+    assert sentence.startswith("养老机构护理员持证率达到")
+    _, sentence = picker.pick("2026到2028年养老机构护理员持证率是多少？", hits, [])
+    assert sentence.startswith("加强养老护理员队伍建设")
+
+
+def test_a_long_sentence_is_cut_around_what_was_asked() -> None:
+    sentence = (
+        "市、县搭建社区日间照料信息化平台，支持社区养老服务机构建设信息服务平台，"
+        "推动社区养老服务机构、其他生活服务提供商等与社区老年人需求精准对接，"
+        "为老年人提供生活用品代购、餐饮外卖、家政预约、代收代缴、辅助出行、"
+        "挂号取药、精神慰藉等“菜单式”就近便捷服务。"
+    )
+    picker = _picker()
+    quote = picker.excerpt("信息平台能提供哪些菜单式服务？", sentence, 80)
+    assert len(quote) <= 84 and quote.startswith("……")
+    assert "“菜单式”就近便捷服务" in quote
+    head = picker.excerpt("谁来搭建日间照料信息化平台？", sentence, 80)
+    assert head.startswith("市、县搭建") and head.endswith("……")
+    assert picker.excerpt("任何问题", "短句子。", 80) == "短句子。"
+
+
 def test_a_lower_passage_wins_only_when_it_answers_clearly() -> None:
     first = _hit("推进长期护理保险制度试点。完善长期护理保险经办服务。")
     second = _hit(
