@@ -96,8 +96,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return entry.tracker
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            with self.session_scope() as session:
-                last_id = self._last_id(session, sender_id)
+            with self.engine.connect() as connection:
+                last_id = self._last_id(connection, sender_id)
             self._check_out(_Cached(tracker, len(tracker.events), last_id))
         return tracker
 
@@ -106,33 +106,33 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         while len(self._out) > self.cache_size:  # turns that failed before saving
             self._out.pop(next(iter(self._out)))
 
-    def _last_id(self, session: Any, sender_id: str) -> int:
-        value = (
-            session.query(sa.func.max(self.SQLEvent.id))
-            .filter(self.SQLEvent.sender_id == sender_id)
-            .scalar()
+    def _last_id(self, connection: Any, sender_id: str) -> int:
+        """The conversation's highest event id (a Core query: the ORM's cost more)."""
+        events = self.SQLEvent.__table__
+        query = sa.select(sa.func.max(events.c.id)).where(
+            events.c.sender_id == sender_id
         )
-        return int(value or 0)
+        return int(connection.execute(query).scalar() or 0)
 
     def _refresh(self, entry: _Cached) -> bool:
         """Apply events other servers wrote since; False when a full read is needed."""
         tracker = entry.tracker
         if len(tracker.events) != entry.saved:
             return False  # changed without being saved: trust only the database
-        with self.session_scope() as session:
-            last_id = self._last_id(session, tracker.sender_id)
+        events = self.SQLEvent.__table__
+        with self.engine.connect() as connection:
+            last_id = self._last_id(connection, tracker.sender_id)
             if last_id == entry.last_id:
                 return True
-            rows = (
-                session.query(self.SQLEvent)
-                .filter(
-                    self.SQLEvent.sender_id == tracker.sender_id,
-                    self.SQLEvent.id > entry.last_id,
+            rows = connection.execute(
+                sa.select(events.c.data)
+                .where(
+                    events.c.sender_id == tracker.sender_id,
+                    events.c.id > entry.last_id,
                 )
-                .order_by(self.SQLEvent.id)
-                .all()
+                .order_by(events.c.id)
             )
-            dumps = [json.loads(row.data) for row in rows]
+            dumps = [json.loads(data) for (data,) in rows]
         if any(d.get("event") == SessionStarted.type_name for d in dumps):
             return False
         for event in deserialise_events(dumps):
@@ -147,19 +147,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         entry = self._out.pop(id(tracker), None)
         if entry is None or entry.tracker is not tracker:
             await super().save(tracker)  # a tracker we did not hand out: Rasa's way
-            with self.session_scope() as session:
-                last_id = self._last_id(session, tracker.sender_id)
+            with self.engine.connect() as connection:
+                last_id = self._last_id(connection, tracker.sender_id)
             self._remember(_Cached(tracker, len(tracker.events), last_id))
             return
         await self.stream_events(tracker)
         new = list(itertools.islice(tracker.events, entry.saved, None))
         insert = self.SQLEvent.__table__.insert()
-        with self.session_scope() as session:
+        with self.engine.begin() as connection:
             # plain INSERTs: the ORM's unit of work cost more than the writes
             for event in new:
-                result = session.execute(insert, self._row(tracker.sender_id, event))
+                result = connection.execute(insert, self._row(tracker.sender_id, event))
                 entry.last_id = int(result.inserted_primary_key[0])
-            session.commit()
         entry.saved = len(tracker.events)
         if any(isinstance(event, SessionStarted) for event in new):
             return  # a new session: the next read starts from it, as Rasa's does

@@ -2,7 +2,8 @@
 
 Runs in .venv-rasa against a real SQLite file and, where the machine has it,
 the real PostgreSQL: a tracker saved whole, then turn by turn through the
-cached path, reads back the same events through Rasa's unmodified store.
+cached path, with a turn added by a second server in between, reads back the
+same events through Rasa's unmodified store.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def turn(n):
             BotUttered(f"好的{n}"), ActionExecuted("action_listen")]
 
 turns = [turn(n) for n in range(4)]
+extra = turn(4)
 
 async def main():
     store = CachedSQLTrackerStore(domain, **kwargs)
@@ -46,15 +48,24 @@ async def main():
         for event in turns[n]:
             tracker.update(event, domain)
         await store.save(tracker)
+    # another server adds a turn; this one's cached tracker picks it up
+    other = CachedSQLTrackerStore(domain, **kwargs)
+    theirs = await other.retrieve(sender)
+    for event in extra:
+        theirs.update(event, domain)
+    await other.save(theirs)
+    mine = await store.retrieve(sender)
+    assert [e.as_dict() for e in mine.events][-5:] == [e.as_dict() for e in extra]
+    await store.save(mine)
     plain = SQLTrackerStore(domain, **kwargs)
     read = await plain.retrieve(sender)
     assert [e.as_dict() for e in read.events] == [
-        e.as_dict() for t in turns for e in t
+        e.as_dict() for t in [*turns, extra] for e in t
     ], [e.as_dict() for e in read.events]
-    assert read.get_slot("meal") == "午饭3"
+    assert read.get_slot("meal") == "午饭4"
     with plain.session_scope() as session:
         rows = session.query(plain.SQLEvent).filter_by(sender_id=sender).all()
-        assert len(rows) == 20
+        assert len(rows) == 25
         assert {r.intent_name for r in rows if r.type_name == "user"} == {"book_meal"}
         assert {r.action_name for r in rows if r.type_name == "action"} == {
             "utter_ok", "action_listen"}
