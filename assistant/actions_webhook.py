@@ -23,8 +23,9 @@ from typing import Annotated, Any
 
 import ujson
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
-from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import (
     ActionExecutionRejection,
     ActionMissingDomainException,
@@ -62,6 +63,10 @@ router = APIRouter(
 )
 
 
+class InvalidActionCall(ValueError):
+    """The body of an action call is not a JSON object."""
+
+
 class ActionRunner:
     """Runs ``ActionExecutor.run`` in worker threads, each with its own event loop.
 
@@ -79,17 +84,37 @@ class ActionRunner:
         )
         self._local = threading.local()
 
-    def _run_here(self, action_call: dict[str, Any]) -> ActionExecutorRunResult | None:
+    def _run_here(self, body: bytes) -> bytes:
+        try:
+            action_call = ujson.loads(body)
+        except ValueError as exc:
+            raise InvalidActionCall(str(exc)) from exc
+        if not isinstance(action_call, dict):
+            raise InvalidActionCall("an action call is a JSON object")
         loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
         if loop is None:
             loop = self._local.loop = asyncio.new_event_loop()
         with bind(self.context):
-            return loop.run_until_complete(self.executor.run(action_call))
+            result = loop.run_until_complete(self.executor.run(action_call))
+        answer = result.model_dump() if result else None
+        try:
+            return ujson.dumps(answer, ensure_ascii=False).encode()
+        except TypeError:  # a value ujson does not know (a date, say)
+            return ujson.dumps(jsonable_encoder(answer), ensure_ascii=False).encode()
 
-    async def run(self, action_call: dict[str, Any]) -> ActionExecutorRunResult | None:
-        """Run one action call off the caller's event loop and await its result."""
+    async def run(self, body: bytes) -> bytes:
+        """Run one action call (its JSON body) off the caller's event loop.
+
+        The call carries the domain and the conversation's recent events, often
+        50 KB or more: decoding it and encoding the answer happen in the worker
+        thread too, so the app's event loop (chat turns, live call audio) is
+        never held up by them.
+
+        Raises:
+            InvalidActionCall: the body is not a JSON object.
+        """
         running = asyncio.get_running_loop()
-        return await running.run_in_executor(self._pool, self._run_here, action_call)
+        return await running.run_in_executor(self._pool, self._run_here, body)
 
     def close(self) -> None:
         """Stop taking work; running actions finish."""
@@ -123,15 +148,9 @@ RunnerDep = Annotated[ActionRunner, Depends(get_runner)]
 async def run_action(request: Request, runner: RunnerDep) -> Any:
     """Run one custom action for the Rasa server."""
     try:
-        # the call carries the conversation's events and the domain (often
-        # 100 KB or more): ujson parses it in half the time of json
-        action_call = ujson.loads(await request.body())
-    except ValueError:
+        answer = await runner.run(await request.body())
+    except InvalidActionCall:
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
-    if not isinstance(action_call, dict):
-        return JSONResponse({"error": "Invalid body request"}, status_code=400)
-    try:
-        result = await runner.run(action_call)
     except ActionExecutionRejection as exc:
         return JSONResponse(
             {"error": exc.message, "action_name": exc.action_name}, status_code=400
@@ -145,7 +164,7 @@ async def run_action(request: Request, runner: RunnerDep) -> Any:
         return JSONResponse(
             {"error": exc.message, "action_name": exc.action_name}, status_code=449
         )
-    return result.model_dump() if result else None
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/actions")

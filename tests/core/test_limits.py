@@ -178,6 +178,17 @@ def test_webhook_with_the_token_reaches_the_executor(client: TestClient) -> None
     assert unknown.status_code == 404
 
 
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b""])
+def test_malformed_action_call_is_400_and_runs_nothing(
+    client: TestClient, settings: Settings, body: bytes
+) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    response = client.post("/webhook", content=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {"error": "Invalid body request"}
+    assert count(settings, Emergency) == 0
+
+
 def test_an_id_the_database_cannot_hold_is_422_not_500(
     client: TestClient, settings: Settings
 ) -> None:
