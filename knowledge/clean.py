@@ -29,6 +29,8 @@ _TABLE_CELL = re.compile(r"^\t")
 # cells of a table row are kept apart by an em space: whitespace (so quotes still
 # match) that the CJK space repair below leaves alone (so 2000 2000 never fuses)
 CELL_SEP = _CELL_SEP = "\u2003"
+# a title's full stop, then body text that runs on past the line's end
+_BODY_AFTER_TITLE = re.compile(r"[。；！？][^。；！？]+$")
 # a line this long that ends mid-sentence was wrapped by the extractor
 _MIN_WRAPPED = 18
 
@@ -55,6 +57,17 @@ def _ends_paragraph(text: str) -> bool:
     """Whether a line ends where a paragraph may end (sentence punctuation)."""
     tail = text.rstrip(_CLOSERS)
     return not tail or tail[-1] in _SENTENCE_END
+
+
+def _bare_heading(text: str) -> bool:
+    """A heading line that is only a title: a next line starts a paragraph.
+
+    "4.加强养老服务综合监管。加强养老服务的消防、食品、资" is a numbered item's
+    title and the start of its body, wrapped mid-word: the next line goes on it.
+    """
+    if heading_level(text) is None:
+        return False
+    return not _BODY_AFTER_TITLE.search(text)
 
 
 def _join_table(lines: list[str]) -> list[str]:
@@ -111,7 +124,7 @@ def clean_text(raw: str) -> str:
             heading_level(line) is not None
             or _ends_paragraph(current)
             or not wrapped
-            or (heading_level(current) is not None and len(current) < 40)
+            or (_bare_heading(current) and len(current) < 40)
         ):
             paragraphs.append(current)
             current = ""

@@ -28,7 +28,7 @@ from knowledge.ingest import IngestError, file_hash, load_manifest, read_documen
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 4
+FORMAT = 5
 
 
 @dataclass

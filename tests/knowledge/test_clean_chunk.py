@@ -46,6 +46,24 @@ def test_pdf_lines_are_joined_and_spaces_between_chinese_removed() -> None:
     assert lines[-1] == "（一）坚持政府主导，强化养老服务基本保障"
 
 
+def test_a_numbered_item_wrapped_after_its_title_stays_one_paragraph() -> None:
+    raw = (
+        "（三）完善监管\n\n"
+        "4.加强养老服务综合监管。加强养老服务的消防、食品、资\n\n"
+        "金的安全监管。实施养老机构消防安全达标工程。\n"
+        "5.加强老年人消费权益保护。\n"
+    )
+    lines = clean_text(raw).splitlines()
+    assert lines == [
+        "（三）完善监管",
+        "4.加强养老服务综合监管。加强养老服务的消防、食品、资金的安全监管。"
+        "实施养老机构消防安全达标工程。",
+        "5.加强老年人消费权益保护。",
+    ]
+    passages = chunk_text("d.txt", "\n".join(lines))
+    assert passages[0].section[-1] == "4.加强养老服务综合监管"
+
+
 def test_table_cells_become_one_row_and_urls_go() -> None:
     table = clean_text(TABLE_EXCERPT)
     assert "新建家庭养老照护床位（张）\u20032000\u20032000\u20032000\n" in table
