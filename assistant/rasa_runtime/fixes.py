@@ -18,7 +18,9 @@ timeout) for the life of the server's event loop, and encodes the call (the
 tracker's events, the domain) with ujson: the payload encoding was another 10%.
 
 Each action call carries the session's events: only those of the last few
-user turns are sent now, so a call no longer grows with the conversation.
+user turns are sent now, so a call no longer grows with the conversation. The
+domain goes with a call only when the action server asks for it (rasa-sdk's
+domain digest), not with every call.
 
 Rasa runs its model's graph through dask's synchronous scheduler several times
 a turn; here it is run directly, each needed node once (13% of a message's
@@ -29,6 +31,7 @@ on a real Rasa server.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import functools
 from dataclasses import dataclass
@@ -207,13 +210,52 @@ def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
         "sender_id": tracker.sender_id,
         "tracker": tracker_state,
         "version": rasa.__version__,
+        "domain_digest": domain_digest(domain),
     }
-    if (
+    if _SEND_DOMAIN.get() and (
         not self._is_selective_domain_enabled()
         or domain.does_custom_action_explicitly_need_domain(self.name())
     ):
         result["domain"] = domain.as_dict()
     return result
+
+
+# Set while an action call is repeated because the action server had no domain.
+_SEND_DOMAIN: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "assistant_send_domain", default=False
+)
+MISSING_DOMAIN = 449  # rasa-sdk's answer to a digest it holds no domain for
+
+
+def domain_digest(domain: Any) -> str:
+    """The domain's fingerprint, worked out once per loaded domain (it takes ~8 ms)."""
+    digest = domain.__dict__.get("_assistant_digest")
+    if digest is None:
+        digest = domain.__dict__["_assistant_digest"] = domain.fingerprint()
+    return str(digest)
+
+
+_remote_action_run: Any = None
+
+
+async def _run_remote_action(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """``RemoteAction.run`` that sends the domain only when the action server asks.
+
+    The domain is 34 KB of JSON, more than half of every action call, and the
+    same on every call. rasa-sdk keeps the last domain it was sent with its
+    digest and answers 449 to a call whose digest it holds no domain for (a
+    restarted or new app worker); that call is repeated once with the domain.
+    """
+    try:
+        return await _remote_action_run(self, *args, **kwargs)
+    except Exception as exc:
+        if getattr(exc.__cause__, "status", None) != MISSING_DOMAIN:
+            raise
+    token = _SEND_DOMAIN.set(True)
+    try:
+        return await _remote_action_run(self, *args, **kwargs)
+    finally:
+        _SEND_DOMAIN.reset(token)
 
 
 class _Borrowed:
@@ -263,7 +305,7 @@ def _new_session(config: Any) -> Any:
 
 def apply_fixes() -> None:
     """Install the fixes (idempotent); call before Rasa loads a model."""
-    global _APPLIED
+    global _APPLIED, _remote_action_run
     if _APPLIED:
         return
     from rasa.core.actions.action import RemoteAction
@@ -272,6 +314,8 @@ def apply_fixes() -> None:
 
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    _remote_action_run = RemoteAction.run
+    RemoteAction.run = _run_remote_action  # type: ignore[method-assign]
     DaskGraphRunner.run = _run_graph  # type: ignore[method-assign]
     EndpointConfig.session = _shared_session  # type: ignore[method-assign]
     _APPLIED = True

@@ -76,7 +76,13 @@ assert users == [f"第{n}句" for n in range(20 - fixes.RECENT_USER_TURNS, 20)],
 assert sent[0]["event"] == "user" and sent[-1]["name"] == "action_listen"
 assert call["tracker"]["slots"]["elder_name"] == "赵大爷"
 assert call["tracker"]["latest_message"]["text"] == "第19句"
-assert call["next_action"] == "action_x" and "domain" in call
+assert call["next_action"] == "action_x"
+# the domain goes only when the action server asked for it (449)
+assert "domain" not in call and call["domain_digest"] == domain.fingerprint()
+token = fixes._SEND_DOMAIN.set(True)
+asked = fixes._action_call_format(RemoteAction("action_x", None), tracker, domain)
+fixes._SEND_DOMAIN.reset(token)
+assert asked["domain"] == domain.as_dict()
 short = DialogueStateTracker.from_events("u2", events[:5], domain.slots)
 assert len(fixes.recent_events(short.events)) == 5
 print("ok")
