@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import text_of
 from actions.context import current
 from knowledge.provider import KnowledgeProvider
+from knowledge.question import station_service
 
 logger = logging.getLogger(__name__)
 
@@ -60,4 +61,20 @@ class ActionAnswerPolicy(Action):
             )
             return []
         dispatcher.utter_message(text=text, json_message={"citations": citations})
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Decline chatter; a station question NLU took for chatter gets its answer."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # "驿站几点开门" reads like small talk to NLU; the station's facts answer it.
+        if station_service(text_of(tracker)):
+            return await ActionAnswerPolicy().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -70,11 +70,20 @@ def test_allowance_question_answers_from_home_documents_or_says_where(
     assert "怎么办理" in reply  # the documents give no procedure, and it says so
 
 
-def test_station_fact_is_read_out(pstack: Stack) -> None:
-    # NLU takes this phrasing as ask_policy; "驿站几点开门" it still takes as out_of_scope.
-    reply, citations = _turn(pstack, "policy-hours", "养老驿站的开放时间是几点到几点")
+@pytest.mark.parametrize(
+    "text", ["养老驿站的开放时间是几点到几点", "驿站几点开门", "你们几点开门"]
+)
+def test_station_fact_is_read_out(pstack: Stack, text: str) -> None:
+    # NLU takes the short ones as out_of_scope; action_out_of_scope sees a
+    # station-service question and answers it from the station's facts.
+    reply, citations = _turn(pstack, f"policy-hours-{text}", text)
     assert "本驿站信息" in reply and "8:30—17:00" in reply, reply
     assert any(c["title"] == "本驿站信息" for c in citations)
+
+
+def test_chatter_about_other_places_is_still_declined(pstack: Stack) -> None:
+    reply, citations = _turn(pstack, "policy-park", "公园几点开门")
+    assert citations == [] and "本驿站信息" not in reply, reply
 
 
 def test_personal_record_is_not_answered_from_documents(pstack: Stack) -> None:

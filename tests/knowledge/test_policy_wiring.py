@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import ActionContext, bind
-from actions.policy import ActionAnswerPolicy, profile_region
+from actions.policy import ActionAnswerPolicy, ActionOutOfScope, profile_region
 from assistant.deps import get_app_settings, get_knowledge
 from connectors.staff import search as staff_search
 from connectors.staff.auth import require_staff
@@ -64,6 +64,24 @@ async def test_action_uses_the_profile_region(bound_kb) -> None:  # type: ignore
         dispatcher, _tracker("老年食堂怎么安排？", "承德"), {}
     )
     assert dispatcher.messages[0]["custom"]["citations"][0]["doc"].startswith("001")
+
+
+@pytest.mark.parametrize("text", ["驿站几点开门", "你们几点开门", "今天中午吃什么"])
+async def test_a_station_question_taken_as_chatter_is_answered(
+    bound_kb, text: str
+) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    await ActionOutOfScope().run(dispatcher, _tracker(text), {})
+    message = dispatcher.messages[0]
+    assert "response" not in message or message["response"] is None
+    assert "驿站" in message["text"] and "答不了" not in message["text"]
+
+
+@pytest.mark.parametrize("text", ["现在几点了", "给我讲个笑话", "新闻联播几点"])
+async def test_chatter_is_still_declined(bound_kb, text: str) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    await ActionOutOfScope().run(dispatcher, _tracker(text), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
 
 
 @pytest.fixture()
