@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # --- core -----------------------------------------------------------------
     profile: Literal["default", "production"] = Field(
         "default",
-        description="Capacity profile. default: one Rasa server and one app process on "
+        description="Capacity profile. default: 2 Rasa servers and one app process on "
         "SQLite. production: 2 Rasa servers sharing the PostgreSQL tracker store and the "
         "Redis lock store, 2 app workers, rate limits in Redis (see PRODUCTION_PROFILE; "
         "settings given explicitly win). `make run-prod` starts it.",
@@ -91,8 +91,8 @@ class Settings(BaseSettings):
         ge=1,
         description="Rasa servers the launcher starts; each conversation stays on one. "
         "A server uses about one core and 1.3 GB: 2 let Rasa use both cores of a 2-core "
-        "machine (50 chat users: 29 turns/s against 23 with 1). Set 1 on a machine with "
-        "one core or little memory.",
+        "machine (with one, that server was the limit under 50 chat users). Set 1 on a "
+        "machine with one core or little memory.",
     )
     rasa_token: str = Field(
         "local-rasa-token",
