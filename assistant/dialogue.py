@@ -104,6 +104,11 @@ async def relay(
 # another server can take the turn. A timeout is not among them: the first
 # server may still be working on the turn.
 FAILOVER_ERRORS = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)
+# Without a shared lock store (the default profile's in-memory ones) only a
+# refused connection proves the server never saw the turn: after a read error
+# it may still be running it, and another server must not run the same
+# conversation at the same time.
+UNSENT_ERRORS = (httpx.ConnectError,)
 
 
 async def _post_turn(
@@ -114,6 +119,7 @@ async def _post_turn(
 ) -> httpx.Response:
     """POST the turn to the conversation's Rasa server, or the next one if it is gone."""
     servers = servers_for(settings, sender_id)
+    failover = FAILOVER_ERRORS if settings.rasa_lock_store_url else UNSENT_ERRORS
     for n, base in enumerate(servers):
         try:
             return await client.post(
@@ -121,7 +127,7 @@ async def _post_turn(
                 json=payload,
                 timeout=settings.rasa_timeout_s,
             )
-        except FAILOVER_ERRORS as exc:
+        except failover as exc:
             if n + 1 == len(servers):
                 raise
             logger.warning("rasa server %s gone (%r); trying the next", base, exc)

@@ -37,7 +37,8 @@ class Need:
 # "今天中午吃什么": a meal of the day asked for, which only the station's menu holds.
 TODAYS_MEAL = (
     r"(?:今天|明天|今儿|明儿|中午|晚上|早上|午饭|晚饭|早饭|这周|本周|这礼拜)"
-    r"[^，。？?]{0,6}(?:吃|做)(?:的)?(?:什么|啥)"
+    # 吃什么, not 吃什么药; 做什么 only with 饭 or 菜 (做什么活动 is no meal)
+    r"[^，。？?]{0,6}(?:吃(?:的)?(?:什么|啥)(?!药)|做(?:的)?(?:什么|啥)(?:饭|菜))"
 )
 NEEDS: tuple[Need, ...] = (
     Need(

@@ -105,7 +105,12 @@ class SentencePicker:
         self.tokenize = tokenize
         self.idf = idf
         self.embedder = embedder
-        self._known = dict(known or {})  # the corpus's, embedded at build time
+        dim = getattr(embedder, "dim", None)
+        self._known = {  # the corpus's, embedded at build time (by this model)
+            text: vector
+            for text, vector in (known or {}).items()
+            if dim is None or vector.shape[-1] == dim
+        }
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._token_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()

@@ -212,10 +212,7 @@ def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
         "version": rasa.__version__,
         "domain_digest": domain_digest(domain),
     }
-    if _SEND_DOMAIN.get() and (
-        not self._is_selective_domain_enabled()
-        or domain.does_custom_action_explicitly_need_domain(self.name())
-    ):
+    if _SEND_DOMAIN.get():  # asked for: rasa-sdk runs no action without it
         result["domain"] = domain.as_dict()
     return result
 

@@ -83,6 +83,42 @@ token = fixes._SEND_DOMAIN.set(True)
 asked = fixes._action_call_format(RemoteAction("action_x", None), tracker, domain)
 fixes._SEND_DOMAIN.reset(token)
 assert asked["domain"] == domain.as_dict()
+# a 449 (no domain held for the digest) repeats the call once, with the domain
+import asyncio
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
+
+def failing(status):
+    try:
+        raise ClientResponseError(status, "x", "{}")
+    except ClientResponseError as cause:
+        try:
+            raise RasaException("Failed to execute custom action") from cause
+        except RasaException as exc:
+            return exc
+
+calls = []
+async def server(self, *args, answers):
+    calls.append(fixes._SEND_DOMAIN.get())
+    answer = answers.pop(0)
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+def run(answers):
+    calls.clear()
+    fixes._remote_action_run = lambda self, *a: server(self, *a, answers=answers)
+    return asyncio.run(fixes._run_remote_action(None, "channel", "nlg", tracker, domain))
+
+assert run([failing(449), ["events"]]) == ["events"] and calls == [False, True]
+for answers in ([failing(449), failing(449)], [failing(500)]):
+    try:
+        run(answers)
+    except RasaException:
+        pass
+    else:
+        raise AssertionError("accepted")
+assert calls == [False]  # a 500 is not repeated
 short = DialogueStateTracker.from_events("u2", events[:5], domain.slots)
 assert len(fixes.recent_events(short.events)) == 5
 print("ok")

@@ -77,7 +77,16 @@ async def test_a_station_question_taken_as_chatter_is_answered(
     assert "驿站" in message["text"] and "答不了" not in message["text"]
 
 
-@pytest.mark.parametrize("text", ["现在几点了", "给我讲个笑话", "新闻联播几点"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "现在几点了",
+        "给我讲个笑话",
+        "新闻联播几点",
+        "晚上吃什么药",
+        "你们明天做什么活动",
+    ],
+)
 async def test_chatter_is_still_declined(bound_kb, text: str) -> None:  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
     await ActionOutOfScope().run(dispatcher, _tracker(text), {})

@@ -110,5 +110,9 @@ def test_delivered_confirm_and_cancel_with_the_elder_told(
         }
         assert all("厨房停电" in m.body and "010-88886666" in m.body for m in told)
     trail = staff_api.get("/api/staff/audit", params={"target_kind": "meal_order"})
-    assert [a["action_label"] for a in trail.json()] == ["取消", "电话确认", "送达/用餐"]
+    assert [a["action_label"] for a in trail.json()] == [
+        "取消",
+        "电话确认",
+        "送达/用餐",
+    ]
     assert staff_api.post("/api/staff/meals/999/delivered").status_code == 404
