@@ -9,12 +9,7 @@ rejects must still raise Rasa's ``ValidationError``.
 
 from __future__ import annotations
 
-import subprocess
-
-import pytest
-
-from assistant.rasa_project import RASA_PYTHON
-from assistant.settings import PROJECT_ROOT
+from tests.utils.rasa_venv import needs_rasa_venv, run_ok
 
 CHECK = r"""
 import copy, json
@@ -125,14 +120,6 @@ print("ok")
 """
 
 
-@pytest.mark.skipif(not RASA_PYTHON.exists(), reason=".venv-rasa is not set up")
+@needs_rasa_venv
 def test_action_answer_check_and_action_call_keep_rasa_behaviour() -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().endswith("ok")
+    run_ok(CHECK)

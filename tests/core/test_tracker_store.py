@@ -9,13 +9,9 @@ same events through Rasa's unmodified store.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-import pytest
-
-from assistant.rasa_project import RASA_PYTHON
-from assistant.settings import PROJECT_ROOT
+from tests.utils.rasa_venv import needs_rasa_venv, run_ok
 from tests.utils.services import fresh_postgres_database
 
 CHECK = r"""
@@ -78,25 +74,11 @@ asyncio.run(main())
 """
 
 
-def _check(store_kwargs: str) -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK, store_kwargs],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().endswith("ok")
-
-
-pytestmark = pytest.mark.skipif(
-    not RASA_PYTHON.exists(), reason=".venv-rasa is not set up"
-)
+pytestmark = needs_rasa_venv
 
 
 def test_cached_store_rows_read_back_by_rasa_on_sqlite(tmp_path: Path) -> None:
-    _check(json.dumps({"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}))
+    run_ok(CHECK, json.dumps({"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}))
 
 
 def test_cached_store_rows_read_back_by_rasa_on_postgresql() -> None:
@@ -104,7 +86,8 @@ def test_cached_store_rows_read_back_by_rasa_on_postgresql() -> None:
 
     with fresh_postgres_database() as database_url:
         url = make_url(database_url)
-        _check(
+        run_ok(
+            CHECK,
             json.dumps(
                 {
                     "dialect": "postgresql",
@@ -113,5 +96,5 @@ def test_cached_store_rows_read_back_by_rasa_on_postgresql() -> None:
                     "db": url.database,
                     "username": url.username,
                 }
-            )
+            ),
         )
