@@ -45,7 +45,8 @@ def app_process(
         app_port=free_port(),
         rasa_port=free_port(),  # nothing listens there
     )
-    [_, app] = build_processes(settings, model=tmp / "no-model.tar.gz", log_dir=tmp)
+    # the app alone: the Rasa servers come first in the list
+    app = build_processes(settings, model=tmp / "no-model.tar.gz", log_dir=tmp)[-1]
     app.env.update(
         {
             "ASSISTANT_ENVIRONMENT": "test",
