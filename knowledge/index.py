@@ -100,6 +100,14 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
         and old.get("key") == _chunk_key(settings, old_model)
     )
     old_docs = old.get("documents", {}) if same_chunks else {}
+
+    def encoder() -> Any:
+        """The embedder, made on first need (a build with nothing new loads no model)."""
+        nonlocal embedder
+        if embedder is None:
+            embedder = Embedder(location, threads=0)  # a batch job: every core
+        return embedder
+
     corpus = settings.knowledge_corpus_dir
     docs_meta: dict[str, Any] = {}
     all_rows: list[str] = []
@@ -133,9 +141,7 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
             if _stored(out, content):
                 report.reused.append(meta.file)
             else:
-                if embedder is None:
-                    embedder = Embedder(location, threads=0)  # a batch job: every core
-                np.save(out / "vectors" / f"{content}.npy", embedder.passages(inputs))
+                np.save(out / "vectors" / f"{content}.npy", encoder().passages(inputs))
                 (out / "vectors" / f"{content}.jsonl").write_text(
                     "".join(
                         json.dumps(asdict(p), ensure_ascii=False) + "\n"
@@ -153,15 +159,8 @@ def build(settings: Settings, *, embedder: Any = None, model: str = "") -> Build
         }
         all_rows.extend(rows)
     report.passages = len(all_rows)
-
-    def sentence_embedder() -> Any:
-        nonlocal embedder
-        if embedder is None:
-            embedder = Embedder(location, threads=0)  # a batch job: every core
-        return embedder
-
     report.sentences_embedded, _ = sentence_store.update(
-        out, model, (json.loads(r)["text"] for r in all_rows), sentence_embedder
+        out, model, (json.loads(r)["text"] for r in all_rows), encoder
     )
     report.seconds = time.perf_counter() - started
     new_meta = {
