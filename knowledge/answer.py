@@ -181,7 +181,7 @@ def compose(
             cite = citation(result.hits[0], about) | {"section": "文件信息"}
             return Answer(f"{about}{_OFFER}", [cite], False, False, result)
     picker = picker or SentencePicker(tokenize, lambda _t: 1.0)
-    index, sentence = picker.pick(result.question, result.hits, kinds)
+    index, sentence = picker.pick(result.question, result.hits, kinds, limit=_MAX_QUOTE)
     top = result.hits[index]
     quote = picker.excerpt(result.question, sentence, _MAX_QUOTE)
     cites = [citation(top, quote)]

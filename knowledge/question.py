@@ -208,6 +208,20 @@ def station_service(question: str) -> bool:
     return bool(_STATION.search(text) and _DETAIL.search(text))
 
 
+# A year said digit by digit, as the speech recogniser writes it (二零二五年).
+_SPOKEN_YEAR = re.compile(r"[一二][零〇九][零〇一二三四五六七八九]{2}(?=年)")
+_DIGIT = str.maketrans("零〇一二三四五六七八九", "00123456789")
+
+
+def spoken_years(question: str) -> str:
+    """The question with years said digit by digit written as numbers.
+
+    The documents write 2025年; a caller's "到二零二五年" would match none of
+    their targets. Only four digits before 年 change, so 十四五 and 二十个 stay.
+    """
+    return _SPOKEN_YEAR.sub(lambda m: m.group(0).translate(_DIGIT), question)
+
+
 def meal_question(question: str) -> bool:
     """Whether the question is about meals (for meal prices and menu facts)."""
     return bool(_MEAL.search(question))

@@ -11,6 +11,7 @@ does not depend on how the other candidates happened to score.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,6 +45,13 @@ _REGION_WORDS = {
     "国家",
     "全国",
 }  # score share kept by a passage of an unrelated region
+# How people name one document: by the kind of text its title ends with.
+_KIND_SAID: dict[str, re.Pattern[str]] = {
+    "行动计划": re.compile(r"行动计划|三年行动"),
+    "实施方案": re.compile(r"实施方案"),
+    "规划": re.compile(r"规划"),
+}
+_OTHER_DOC = 0.5  # score share kept by another document's passage when one is named
 
 
 @dataclass
@@ -112,6 +120,7 @@ class Searcher:
         self.bm25 = BM25(self._tokens)
         self._idf = self.bm25.idf_of
         self._regions = [self.docs.get(p.doc, {}).get("region", "") for p in passages]
+        self._docs = np.array([p.doc for p in passages])
 
     def _lexical_text(self, passage: Passage) -> str:
         return " ".join(passage.section[-1:]) + " " + passage.text
@@ -147,6 +156,9 @@ class Searcher:
         scores, cosines = self._score(strip_region_names(question), mode)
         if mode == "hybrid" and wanted is not None:
             scores = scores * self._region_factor(wanted)
+        named = self.named_document(question, wanted)
+        if mode == "hybrid" and named is not None:
+            scores = scores * np.where(self._docs == named, 1.0, _OTHER_DOC)
         order = [int(i) for i in np.argsort(-scores)[:k] if scores[i] > 0]
         q_words = set(self.tokenizer.words(question))
         evidence = self._evidence(q_words, order[0], cosines) if order else 0.0
@@ -190,6 +202,23 @@ class Searcher:
         fused = np.zeros(n, dtype=np.float32)
         fused[rows] = w * lex[rows] + (1 - w) * dense[rows] + 1e-6
         return fused, cosines
+
+    def named_document(self, question: str, wanted: str | None) -> str | None:
+        """The one document the question names ("朝阳区行动计划里", "国家规划里"), or None.
+
+        A document is named by the kind its title ends with; where several are of
+        that kind, the region decides. Its passages are preferred: the question
+        asked what that text says, not what any text says.
+        """
+        kinds = [kind for kind, said in _KIND_SAID.items() if said.search(question)]
+        docs = [
+            doc
+            for doc, meta in self.docs.items()
+            if any(kind in meta.get("title", "") for kind in kinds)
+        ]
+        if len(docs) > 1 and wanted is not None:
+            docs = [doc for doc in docs if self.docs[doc].get("region") == wanted]
+        return docs[0] if len(docs) == 1 else None
 
     def _region_factor(self, wanted: str) -> np.ndarray:
         """Per-passage multiplier: full for the region asked about, less elsewhere."""

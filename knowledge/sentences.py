@@ -8,7 +8,9 @@ similarity to the question; a sentence stating the kind of fact asked for (an
 amount, a time) gains, and sentences of lower-ranked passages pay by how far
 their passage's retrieval score falls below the best one's, so the best
 passage's answer is preferred unless another passage clearly answers better.
-An over-long sentence is read from the clauses that hold the question's words.
+A passage holding only a title or headings is skipped. A neighbouring sentence
+that answers almost as well is read too, and an over-long sentence is read
+from the clauses that hold the question's words.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _NUMBERED = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．
 _ENDED = re.compile(r"[。！？；!?;][”’」』）)]*$")
 _TABLE_ROW = re.compile(r"(?:\s\S{1,8}){3,}\s*$")  # cells: a row of short values
 _ANSWER_BONUS = 0.12
+_NEIGHBOUR_MARGIN = 0.05  # a neighbour this close to the best sentence is read too
 _CLAUSE = re.compile(r"[^，,]*[，,]?")
 _PUNCT = re.compile(r"[\s《》“”\"（）()、，。：:；;！？!?—-]")
 # What kind of answer the question wants, and how a sentence shows it has one
@@ -182,25 +185,52 @@ class SentencePicker:
         return head + run[:limit].rstrip("，,") + tail
 
     def pick(
-        self, question: str, hits: list[Hit], kinds: list[FactKind]
+        self,
+        question: str,
+        hits: list[Hit],
+        kinds: list[FactKind],
+        *,
+        limit: int | None = None,
     ) -> tuple[int, str]:
-        """(hit index, sentence) of the sentence that best answers the question."""
+        """(hit index, text) of the sentence that best answers the question.
+
+        A neighbouring sentence of the same passage that answers almost as well
+        is read with it, when both fit in ``limit`` characters: a measure is
+        often stated in two steps ("积极推进……落地实施。优先将……纳入……范围").
+        """
         scored = self.scored(question, hits, kinds)
         if not scored:
             return 0, hits[0].text.strip()
         best = max(range(len(scored)), key=lambda k: scored[k][2])
-        return scored[best][0], scored[best][1]
+        index, sentence, score = scored[best]
+        if limit is None:
+            return index, sentence
+        near = [
+            k
+            for k in (best - 1, best + 1)
+            if 0 <= k < len(scored)
+            and scored[k][0] == index
+            and scored[k][2] >= score - _NEIGHBOUR_MARGIN
+            and len(sentence) + len(scored[k][1]) <= limit
+        ]
+        if not near:
+            return index, sentence
+        other = max(near, key=lambda k: scored[k][2])
+        first, second = sorted((best, other))
+        return index, scored[first][1] + scored[second][1]
 
     def scored(
         self, question: str, hits: list[Hit], kinds: list[FactKind]
     ) -> list[tuple[int, str, float]]:
         """Every candidate sentence as (hit index, sentence, score), in reading order."""
-        candidates = [
-            (i, s)
-            for i, hit in enumerate(hits[:_READ])
-            for s in sentences_of(hit.text)
-            if not _is_title(s, hit)
+        # The best few passages that say something: a passage holding only a
+        # title or headings answers nothing, and neither reads nor sets the bar.
+        readable = [
+            (i, [s for s in sentences_of(hit.text) if not _is_title(s, hit)])
+            for i, hit in enumerate(hits)
         ]
+        readable = [(i, found) for i, found in readable if found][:_READ]
+        candidates = [(i, s) for i, found in readable for s in found]
         if not candidates:
             return []
         q = strip_region_names(question)
@@ -219,7 +249,7 @@ class SentencePicker:
             cos = self._vectors([s for _, s in candidates]) @ qv
             dense = _minmax(cos)
         wants = [(a, h) for a, h in ANSWER_TYPES if a.search(q)]
-        costs = _passage_costs(hits)
+        costs = _passage_costs(hits, [i for i, _ in readable])
         indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(_SPAN.sub("", q)))
         out = []
         for k, (i, s) in enumerate(candidates):
@@ -234,15 +264,15 @@ class SentencePicker:
         return out
 
 
-def _passage_costs(hits: list[Hit]) -> list[float]:
-    """What reading from each of the top passages costs, by how far its retrieval
-    score falls below the best one's: two near-equal passages (one section's
+def _passage_costs(hits: list[Hit], read: list[int]) -> dict[int, float]:
+    """What reading from each passage read costs, by how far its retrieval score
+    falls below the best read one's: two near-equal passages (one section's
     neighbouring chunks) compete on their sentences alone."""
-    top = max(hits[0].score, 1e-6) if hits else 1.0
-    return [
-        min(_MAX_RANK_COST, _SCORE_GAP_COST * max(0.0, 1 - h.score / top))
-        for h in hits[:_READ]
-    ]
+    top = max(max(hits[i].score for i in read), 1e-6)
+    return {
+        i: min(_MAX_RANK_COST, _SCORE_GAP_COST * max(0.0, 1 - hits[i].score / top))
+        for i in read
+    }
 
 
 def _form_cost(sentence: str, indicator: bool) -> float:

@@ -14,7 +14,7 @@ import pytest
 from knowledge.answer import compose
 from knowledge.facts import asked_kinds
 from knowledge.lexical import get_tokenizer
-from knowledge.question import analyse, on_topic
+from knowledge.question import analyse, on_topic, spoken_years
 from knowledge.regions import city_of, covers
 from knowledge.search import Hit, SearchResult
 from knowledge.sentences import SentencePicker, sentences_of
@@ -161,6 +161,53 @@ def test_a_lower_passage_wins_only_when_it_answers_clearly() -> None:
         "长期护理保险先覆盖哪些人，以后会纳入哪些老年人？", [first, second], []
     )
     assert index == 1 and sentence.startswith("从职工基本医疗保险")
+
+
+def test_a_neighbour_that_answers_as_well_is_read_with_it() -> None:
+    text = (
+        "提升医保公共服务支持力度。"
+        "积极推进长期护理保险在我区落地实施。"
+        "优先将基层医疗卫生机构纳入长期护理保险定点机构范围。"
+        "发挥医保支付杠杆作用。"
+    )
+    picker, hits = _picker(), [_hit(text)]
+    question = "对长期护理保险是怎么说的？"
+    _, one = picker.pick(question, hits, [])
+    _, both = picker.pick(question, hits, [], limit=120)
+    assert (
+        both
+        == "积极推进长期护理保险在我区落地实施。优先将基层医疗卫生机构纳入长期护理保险定点机构范围。"
+    )
+    assert one in both
+    _, short = picker.pick(question, hits, [], limit=len(both) - 1)
+    assert short == one  # both do not fit: the best alone
+
+
+def test_a_title_only_passage_neither_reads_nor_sets_the_bar() -> None:
+    title = _hit("朝阳区养老服务\n三年行动计划", title="朝阳区养老服务三年行动计划")
+    hits = [
+        title,
+        _hit("推进老年教育。"),
+        _hit("加强老年食堂建设。"),
+        _hit("积极推进长期护理保险在我区落地实施。"),
+    ]
+    for hit, score in zip(hits, (1.0, 0.6, 0.59, 0.58), strict=True):
+        hit.score = score
+    picker = _picker()
+    scored = picker.scored("长期护理保险", hits, [])
+    assert {i for i, _, _ in scored} == {1, 2, 3}  # three passages that say something
+    index, sentence = picker.pick("长期护理保险", hits, [])
+    assert index == 3 and sentence.startswith("积极推进")
+
+
+def test_years_said_digit_by_digit_become_numbers() -> None:
+    assert (
+        spoken_years("北京到二零二五年养老驿站有多少个")
+        == "北京到2025年养老驿站有多少个"
+    )
+    assert spoken_years("一九九九年") == "1999年"
+    for same in ("“十四五”时期", "二十个驿站", "三二零一年", "二零二五"):
+        assert spoken_years(same) == same
 
 
 def _compose(

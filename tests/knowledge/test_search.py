@@ -51,6 +51,19 @@ def test_region_named_in_question_wins(kb) -> None:  # type: ignore[no-untyped-d
         kb.search("老年食堂", region="mars")
 
 
+def test_a_document_named_is_the_one_quoted(kb) -> None:  # type: ignore[no-untyped-def]
+    named = kb.searcher.named_document
+    plan = next(d for d, m in kb.searcher.docs.items() if "行动计划" in m["title"])
+    national = next(d for d, m in kb.searcher.docs.items() if m["region"] == "national")
+    assert named("朝阳那个行动计划里对旅居养老有啥说法", "chaoyang") == plan
+    assert named("国家规划里老年食堂要办成啥样的", "national") == national
+    assert named("规划里有没有提中医", "chaoyang") is None  # no Chaoyang 规划
+    assert named("老年食堂怎么办", "national") is None
+    answer = kb.answer("朝阳区2026—2028年行动计划对长期护理保险是怎么说的？")
+    assert answer.citations[0]["doc"] == plan
+    assert "长期护理保险" in answer.citations[0]["quote"]
+
+
 def test_short_answer_is_cited_and_at_most_two_sentences(kb) -> None:  # type: ignore[no-untyped-def]
     answer = kb.answer("承德的老年食堂是怎么安排的？")
     assert not answer.abstained and answer.citations
