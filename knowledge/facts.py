@@ -25,7 +25,11 @@ KINDS: tuple[FactKind, ...] = (
     FactKind(
         "phone",
         "电话号码",
-        re.compile(r"电话|号码|热线|拨打|打给|联系方式|手机号"),
+        # 电话 asks for a number, not when it names a call (诈骗电话, 接到电话)
+        re.compile(
+            r"(?<!诈骗|骚扰|推销|接到|打来)(?<![接来])电话(?!诈骗|骚扰)"
+            r"|号码|热线|拨打|打给|联系方式|手机号"
+        ),
         re.compile(
             r"(?<![\d.])(?:\d{3,4}[-－—]\d{7,8}|1[3-9]\d{9}|\d{7,8}|9\d{4}|12\d{3})"
             r"(?![\d.万亿元张个人家所%])"
@@ -74,14 +78,20 @@ _PRICE_POLICY = re.compile(
 )
 
 
+# A share asked (报多少比例, 百分之几) is a figure the plans do state, not a sum in 元.
+_SHARE = re.compile(r"比例|百分之|百分比|几成|几折")
+
+
 def asked_kinds(question: str) -> list[FactKind]:
     """Kinds of fact the question asks for (possibly none).
 
     Fee words (学费, 收费, 费用, 价格…) count as asking for an amount, unless the
-    question is about who sets the price.
+    question is about who sets the price or asks for a share.
     """
     kinds = [kind for kind in KINDS if kind.asks.search(question)]
-    if _PRICE_POLICY.search(question) and not re.search(r"多少|几块|几毛", question):
+    if _SHARE.search(question) or (
+        _PRICE_POLICY.search(question) and not re.search(r"多少|几块|几毛", question)
+    ):
         kinds = [k for k in kinds if k.name != "amount"]
     return kinds
 

@@ -15,16 +15,22 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import stopwordsiso
 import yaml
 from scipy import sparse
 
 logger = logging.getLogger(__name__)
 
 LEXICON = Path(__file__).resolve().parent / "data" / "lexicon.yml"
-_STOP = set(
+# Function words carry no topic: stopwords-iso's Chinese list, plus how people
+# ask (这种, 有没有, 能不能) and whom they ask for (我妈, 老伴), which a question
+# holds and a policy text never does; left in, they outweigh the topic words.
+_STOP = frozenset(stopwordsiso.stopwords("zh")) | frozenset(
     "的 了 吗 呢 啊 吧 呀 嘛 哦 嗯 那个 这个 我 我们 你 你们 他 她 我家 我妈 我爸 咱 是 在 有 "
     "和 与 及 或 都 也 就 还 要 会 能 可以 怎么 怎么样 什么 哪些 哪里 如何 多少 几 吗 么 "
-    "请问 一下 帮 给 想 问 知道 到底 现在 那 这 里 个 上 下 对 把 被 让 说 问问 么样".split()
+    "请问 一下 帮 给 想 问 知道 到底 现在 那 这 里 个 上 下 对 把 被 让 说 问问 么样 "
+    "这种 那种 这样 那样 有没有 能不能 是不是 会不会 要不要 有啥 没有 没 有人 这边 那边 这儿 "
+    "那儿 妈 爸 俺妈 俺爸 我奶奶 我爷爷 老伴 家里 真的 听说 来着 一个 一些 咋样 咋办 怎么办".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

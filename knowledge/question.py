@@ -38,7 +38,7 @@ class Need:
 TODAYS_MEAL = (
     r"(?:今天|明天|今儿|明儿|中午|晚上|早上|午饭|晚饭|早饭|这周|本周|这礼拜)"
     # 吃什么, not 吃什么药; 做什么 only with 饭 or 菜 (做什么活动 is no meal)
-    r"[^，。？?]{0,6}(?:吃(?:的)?(?:什么|啥)(?!药)|做(?:的)?(?:什么|啥)(?:饭|菜))"
+    r"[^，。？?]{0,6}(?:吃(?:的)?(?:什么|啥)(?!药)|(?:做|有)(?:的)?(?:什么|啥)(?:饭|菜))"
 )
 NEEDS: tuple[Need, ...] = (
     Need(
@@ -81,7 +81,7 @@ NEEDS: tuple[Need, ...] = (
             r"(?:怎么|怎样|如何|咋|去哪儿?|去哪里|在哪儿?|在哪里|到哪儿?|找谁)"
             r"(?:才能)?(?:去)?(?:申请|办理|办|领取|领|申领|报名|登记|开通|预约|申报|认定|评|做评估)"
             r"|需要(?:什么|哪些|啥)(?:材料|手续|证件|证明|条件)|要带(?:什么|啥)|"
-            r"手续|流程|申请材料|办理时间|窗口"
+            r"手续|流程|申请材料|办理时间|(?<!人工)窗口"
         ),
     ),
     Need(
@@ -220,6 +220,21 @@ def spoken_years(question: str) -> str:
     their targets. Only four digits before 年 change, so 十四五 and 二十个 stay.
     """
     return _SPOKEN_YEAR.sub(lambda m: m.group(0).translate(_DIGIT), question)
+
+
+# Words that order a meal: "明天有啥菜，给我也订一份" books, "今天中午吃什么" asks.
+_ORDERS = re.compile(
+    r"订|预定|预约|送|帮我|给我|我要|要一份|来一份|[一两二三四五六七八九十\d]份"
+)
+
+
+def menu_question(text: str) -> bool:
+    """Whether the words ask the day's menu and order nothing ("今天中午吃什么").
+
+    NLU reads such a question as a booking (it names a day and a meal); it is
+    answered from the station's menu instead.
+    """
+    return bool(_TODAYS_MEAL.search(text)) and not _ORDERS.search(text)
 
 
 def meal_question(question: str) -> bool:

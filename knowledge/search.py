@@ -240,7 +240,11 @@ class Searcher:
         if not q_words:
             return 0.0
         weights = {w: self._idf(w) for w in q_words}
-        found = sum(v for w, v in weights.items() if w in self._word_sets[row])
+        # a word jieba cut otherwise in the passage (打击 in 严厉打击) is still there
+        text = self.passages[row].text
+        found = sum(
+            v for w, v in weights.items() if w in self._word_sets[row] or w in text
+        )
         coverage = found / max(sum(weights.values()), 1e-6)
         cos = float(cosines[row])
         cos_part = min(max((cos - 0.78) / 0.1, 0.0), 1.0) if cos else coverage

@@ -250,7 +250,10 @@ class SentencePicker:
             dense = _minmax(cos)
         wants = [(a, h) for a, h in ANSWER_TYPES if a.search(q)]
         costs = _passage_costs(hits, [i for i, _ in readable])
-        indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(_SPAN.sub("", q)))
+        one_year = _SPAN.sub("", q)
+        indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(one_year))
+        # "到2028年覆盖率要到多少": a sentence about that year states its target
+        years = {f"{y}年" for y in re.findall(r"((?:19|20)\d\d)\s*年", one_year)}
         out = []
         for k, (i, s) in enumerate(candidates):
             score = (
@@ -260,6 +263,8 @@ class SentencePicker:
                 score += _FACT_BONUS
             score -= _form_cost(s, indicator)
             score += _ANSWER_BONUS * sum(1 for asks, has in wants if has.search(s))
+            if years and any(y in s for y in years):
+                score += _ANSWER_BONUS
             out.append((i, s, score))
         return out
 

@@ -24,7 +24,10 @@ def facts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("facts") / "station_facts.yml"
     station.save(
         path,
-        station.StationFacts(opening_hours="周一至周五 8:30—17:00"),
+        station.StationFacts(
+            opening_hours="周一至周五 8:30—17:00",
+            meal_menu="今天午饭：红烧鸡块、炒青菜、米饭",
+        ),
         staff="测试",
     )
     return path
@@ -79,6 +82,21 @@ def test_station_fact_is_read_out(pstack: Stack, text: str) -> None:
     reply, citations = _turn(pstack, f"policy-hours-{text}", text)
     assert "本驿站信息" in reply and "8:30—17:00" in reply, reply
     assert any(c["title"] == "本驿站信息" for c in citations)
+
+
+@pytest.mark.parametrize("text", ["今天中午吃什么", "今天午饭吃啥", "明天中午吃什么菜"])
+def test_menu_question_is_answered_not_booked(pstack: Stack, text: str) -> None:
+    # DIET reads a day and a meal as book_meal; the menu guard makes it a question.
+    reply, citations = _turn(pstack, f"policy-menu-{text}", text)
+    assert "红烧鸡块" in reply and "本驿站信息" in reply, reply
+    assert any(c["title"] == "本驿站信息" for c in citations)
+    follow, _ = _turn(pstack, f"policy-menu-{text}", "好的")
+    assert "几份" not in follow and "姓名" not in follow, follow  # no booking form
+
+
+def test_a_menu_question_that_orders_still_books(pstack: Stack) -> None:
+    reply, _ = _turn(pstack, "policy-menu-order", "明天有啥菜 给我也订一份")
+    assert "红烧鸡块" not in reply and "本驿站信息" not in reply, reply
 
 
 def test_chatter_about_other_places_is_still_declined(pstack: Stack) -> None:

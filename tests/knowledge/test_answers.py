@@ -14,7 +14,7 @@ import pytest
 from knowledge.answer import compose
 from knowledge.facts import asked_kinds
 from knowledge.lexical import get_tokenizer
-from knowledge.question import analyse, on_topic, spoken_years
+from knowledge.question import analyse, menu_question, on_topic, spoken_years
 from knowledge.regions import city_of, covers
 from knowledge.search import Hit, SearchResult
 from knowledge.sentences import SentencePicker, sentences_of
@@ -67,7 +67,11 @@ def test_service_detail_needs(question: str, need: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["承德的社区养老信息平台能提供哪些菜单式服务", "国家对长护险有什么规划"],
+    [
+        "承德的社区养老信息平台能提供哪些菜单式服务",
+        "国家对长护险有什么规划",
+        "国家规划对公共服务场所保留人工窗口有什么要求？",
+    ],
 )
 def test_policy_questions_need_no_service_detail(question: str) -> None:
     assert analyse(question).needs == []
@@ -85,6 +89,10 @@ def test_policy_questions_need_no_service_detail(question: str) -> None:
         ("老年食堂的饭钱是谁定的", []),  # who sets prices: a policy question
         ("基本养老服务的收费标准有什么安排", []),
         ("收费标准是多少", ["amount"]),
+        ("长期护理保险护理费用大概能报多少比例", []),  # a share, stated as 70%
+        ("驿站电话是多少", ["phone"]),
+        ("我妈老接到诈骗电话，国家对这个打不打击啊？", []),  # a call, no number asked
+        ("老人接到推销电话怎么办", []),
     ],
 )
 def test_fee_words_count_as_amount_asked(question: str, kinds: list[str]) -> None:
@@ -198,6 +206,34 @@ def test_a_title_only_passage_neither_reads_nor_sets_the_bar() -> None:
     assert {i for i, _, _ in scored} == {1, 2, 3}  # three passages that say something
     index, sentence = picker.pick("长期护理保险", hits, [])
     assert index == 3 and sentence.startswith("积极推进")
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("今天中午吃什么", True),
+        ("今天有什么菜", True),
+        ("驿站今天中午做的什么饭", True),
+        ("明天有啥菜 给我也订一份", False),  # orders: a booking
+        ("明天中午给我送一份饭", False),
+        ("冬天吃什么菜好", False),  # advice, not the day's menu
+        ("晚上吃什么药", False),
+    ],
+)
+def test_a_menu_question_orders_nothing(text: str, asks: bool) -> None:
+    assert menu_question(text) is asks
+
+
+def test_a_sentence_naming_the_year_asked_answers_its_figure() -> None:
+    text = (
+        "推进智慧养老院建设。\n"
+        "智慧养老院覆盖率达到（%）\u20035\u200310\u200320\u200330\n"
+        "加快养老服务数字化转型，2028年末实现智慧养老院覆盖率达到20%。"
+    )
+    _, sentence = _picker().pick(
+        "朝阳智慧养老院到2028年覆盖率要到多少", [_hit(text)], []
+    )
+    assert sentence.startswith("加快养老服务数字化转型")
 
 
 def test_years_said_digit_by_digit_become_numbers() -> None:

@@ -64,6 +64,21 @@ def test_a_document_named_is_the_one_quoted(kb) -> None:  # type: ignore[no-unty
     assert "长期护理保险" in answer.citations[0]["quote"]
 
 
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # colloquial words the documents never use must not outweigh the topic
+        ("俺妈腿脚不利索，自己洗澡费劲，承德有上门帮着洗澡这种服务不？", "助浴"),
+        # 打击 is inside 严厉打击 for jieba; it is still in the passage
+        ("我妈老接到诈骗电话，国家对这个打不打击啊？", "诈骗"),
+    ],
+)
+def test_colloquial_questions_are_answered(kb, question: str, quoted: str) -> None:  # type: ignore[no-untyped-def]
+    answer = kb.answer(question)
+    assert not (answer.abstained or answer.declined_part), answer.text
+    assert quoted in answer.citations[0]["quote"] or quoted in answer.text
+
+
 def test_short_answer_is_cited_and_at_most_two_sentences(kb) -> None:  # type: ignore[no-untyped-def]
     answer = kb.answer("承德的老年食堂是怎么安排的？")
     assert not answer.abstained and answer.citations
