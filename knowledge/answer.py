@@ -185,6 +185,15 @@ def compose(
     top = result.hits[index]
     quote = picker.excerpt(result.question, sentence, _MAX_QUOTE)
     cites = [citation(top, quote)]
+    unstated = [k for k in kinds if k not in missing and not states(k, quote)]
+    if style == "short" and unstated:
+        # The number asked is elsewhere (a notice's own contact line), not in
+        # what is read out: the elder hears that the answer lacks it.
+        missing += unstated
+        gaps = _gaps(missing, analysis)
+        chosen = _station_facts(result.question, missing, analysis, facts)
+        station_cites = [station_citation(f, v) for f, v in chosen]
+        then = _facts_text(chosen) if chosen else _ASK_STATION.format(station=station)
     lead = []
     if result.uncovered_region:
         lead.append(f"文件里没有{result.uncovered_region}的规定")

@@ -57,6 +57,13 @@ def test_elder_topics_with_off_topic_words_stay_on_topic(question: str) -> None:
         ("高龄津贴怎么领", "procedure"),
         ("申请补贴需要什么材料", "procedure"),
         ("驿站今天中午吃什么菜", "menu"),
+        ("我报的那个老年大学书法班 录上了没有啊", "personal"),
+        ("咱们驿站今年的运营补贴拨下来没有？", "personal"),
+        ("朝阳那个老年医院现在改好了没有", "status"),
+        ("长期护理保险在朝阳区现在已经开始实行了吗？", "status"),
+        ("我们小区现在到底有没有建成养老驿站？", "status"),
+        ("退休正丢了 会不会影响领养老金", "lost"),  # the recogniser's 正 for 证
+        ("新开驿站备案要向哪个部门交哪些材料？", "procedure"),
     ],
 )
 def test_service_detail_needs(question: str, need: str) -> None:
@@ -93,6 +100,7 @@ def test_policy_questions_need_no_service_detail(question: str) -> None:
         ("驿站电话是多少", ["phone"]),
         ("我妈老接到诈骗电话，国家对这个打不打击啊？", []),  # a call, no number asked
         ("老人接到推销电话怎么办", []),
+        ("驿站给老人理发要交钱不？", ["amount"]),
     ],
 )
 def test_fee_words_count_as_amount_asked(question: str, kinds: list[str]) -> None:

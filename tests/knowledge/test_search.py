@@ -106,9 +106,20 @@ def test_phone_numbers_are_never_invented(kb) -> None:  # type: ignore[no-untype
     assert not re.search(r"\d{5,}", answer.text)
 
 
+def test_a_number_elsewhere_in_the_passages_is_not_the_one_asked(kb) -> None:  # type: ignore[no-untyped-def]
+    # The Beijing plan's notice lists its own contacts; the quote read out does
+    # not hold the number asked, so the answer says the documents lack it.
+    answer = kb.answer("区民政局养老服务科对接驿站的联系人电话是多少？")
+    assert answer.declined_part or answer.abstained, answer.text
+    assert not re.search(r"\d{7,}", answer.text)
+
+
 def test_off_topic_questions_are_declined(kb) -> None:  # type: ignore[no-untyped-def]
     answer = kb.answer("嗯那个明天北京下不下雨啊我要去遛弯")
     assert answer.abstained and answer.citations == []
+    assert (
+        kb.answer("我家车险下个月到期了，哪家保险公司续保便宜点？").kind == "off_topic"
+    )
 
 
 def test_bad_input(kb) -> None:  # type: ignore[no-untyped-def]

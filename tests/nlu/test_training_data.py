@@ -137,4 +137,6 @@ def test_emergency_guard_is_the_last_nlu_component() -> None:
     config = yaml.safe_load(Path(PROJECT_ROOT / "config.yml").read_text())
     names = [step["name"] for step in config["pipeline"]]
     assert names[-1].endswith("EmergencyGuard")
-    assert names.index("FallbackClassifier") == len(names) - 2
+    # the menu guard sees FallbackClassifier's verdict; the emergency guard sees all
+    assert names[-2].endswith("MenuQuestionGuard")
+    assert names.index("FallbackClassifier") == len(names) - 3
