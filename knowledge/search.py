@@ -243,7 +243,9 @@ class Searcher:
         # a word jieba cut otherwise in the passage (打击 in 严厉打击) is still there
         text = self.passages[row].text
         found = sum(
-            v for w, v in weights.items() if w in self._word_sets[row] or w in text
+            v
+            for w, v in weights.items()
+            if w in self._word_sets[row] or (len(w) >= 2 and w in text)
         )
         coverage = found / max(sum(weights.values()), 1e-6)
         cos = float(cosines[row])

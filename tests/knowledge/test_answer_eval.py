@@ -17,6 +17,9 @@ from assistant.settings import PROJECT_ROOT
 from knowledge.evaluate import answer_figures, load_questions
 
 HELD_OUT = Path(__file__).parent / "data" / "policy_qa_heldout.jsonl"
+# Written later by a reviewer who read only the corpus: 70 answerable questions
+# (colloquial, recogniser slips) and 60 unanswerable ones of eight kinds.
+INDEPENDENT = Path(__file__).parent / "data" / "policy_qa_independent.jsonl"
 
 
 def _dev_set() -> Path | None:
@@ -68,3 +71,14 @@ def test_targets_on_the_held_out_set(kb) -> None:  # type: ignore[no-untyped-def
     assert figures["unanswerable_handled"] >= TARGETS["unanswerable_handled"]
     assert figures["answerable_wrongly_declined"] <= 0.05
     assert figures["expected_quote"] >= TARGETS["expected_quote"]
+
+
+def test_floors_on_the_independent_set(kb) -> None:  # type: ignore[no-untyped-def]
+    # Harder than dev (0.829 expected quote when written): held at that level,
+    # so an "improvement" that only fits dev shows up here.
+    figures = _figures(kb, INDEPENDENT)
+    assert figures["unanswerable_handled"] >= TARGETS["unanswerable_handled"]
+    assert (
+        figures["answerable_wrongly_declined"] <= TARGETS["answerable_wrongly_declined"]
+    )
+    assert figures["expected_quote"] >= 0.8

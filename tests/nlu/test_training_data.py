@@ -25,6 +25,7 @@ ENTITIES = {
     "person_name", "phone", "address",
 }  # fmt: skip
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"
+INDEPENDENT_SET = Path(__file__).parent / "data" / "nlu_independent.jsonl"
 _PUNCT = re.compile(r"[\s，。！？、,.!?；;：:“”\"'‘’（）()…~～]+")
 ANNOTATION = re.compile(r"\]\((\w+)\)|\]\{\"entity\": \"(\w+)\"")
 
@@ -63,17 +64,20 @@ def test_exactly_the_eval_intents_plus_inform() -> None:
     assert INTENTS - EVAL_INTENTS == {"inform"}
 
 
-def test_no_dev_line_in_the_training_data() -> None:
-    """The dev set is held out: no training example repeats one of its lines.
+@pytest.mark.parametrize(
+    "held_out", [DEV_SET, INDEPENDENT_SET], ids=["dev", "independent"]
+)
+def test_no_held_out_line_in_the_training_data(held_out: Path) -> None:
+    """The dev and independent sets are held out: no training example repeats a line.
 
     Replies of four characters or fewer ("谢谢", "不是", "救命") are what anyone
     says; they are exempt.
     """
-    if not DEV_SET.exists():
-        pytest.skip(f"{DEV_SET} is not on this machine")
+    if not held_out.exists():
+        pytest.skip(f"{held_out} is not on this machine")
     dev = {
         _PUNCT.sub("", json.loads(line)["text"])
-        for line in DEV_SET.read_text(encoding="utf-8").splitlines()
+        for line in held_out.read_text(encoding="utf-8").splitlines()
         if line.strip()
     }
     training = {
