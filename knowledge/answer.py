@@ -162,9 +162,9 @@ def compose(
     kinds = asked_kinds(result.question)
     missing = [k for k in kinds if not any(states(k, h.text) for h in result.hits[:3])]
     gaps = _gaps(missing, analysis)
-    chosen = _station_facts(result.question, missing, analysis, facts)
-    station_cites = [station_citation(f, v) for f, v in chosen]
-    then = _facts_text(chosen) if chosen else _ASK_STATION.format(station=station)
+    station_cites, then = _station_part(
+        result.question, missing, analysis, facts, station
+    )
     if analysis.personal or (gaps and (result.abstained or not result.hits)):
         # Nothing in the documents can answer: say what they lack, then the station.
         text = f"政策文件里查不到{_join(gaps)}。{then}"
@@ -185,20 +185,23 @@ def compose(
     top = result.hits[index]
     quote = picker.excerpt(result.question, sentence, _MAX_QUOTE)
     cites = [citation(top, quote)]
+    # A number of the kind asked may be elsewhere in the passages (a notice's
+    # own contact line) but not in what is read out: this part lacks it.
     unstated = [k for k in kinds if k not in missing and not states(k, quote)]
-    if style == "short" and unstated:
-        # The number asked is elsewhere (a notice's own contact line), not in
-        # what is read out: the elder hears that the answer lacks it.
-        missing += unstated
-        gaps = _gaps(missing, analysis)
-        chosen = _station_facts(result.question, missing, analysis, facts)
-        station_cites = [station_citation(f, v) for f, v in chosen]
-        then = _facts_text(chosen) if chosen else _ASK_STATION.format(station=station)
+    if style != "short":
+        unstated = []
+    if unstated:
+        station_cites, then = _station_part(
+            result.question, missing + unstated, analysis, facts, station
+        )
     lead = []
     if result.uncovered_region:
         lead.append(f"文件里没有{result.uncovered_region}的规定")
     if gaps:
         lead.append(f"文件里没有写{_join(gaps)}")
+    if unstated:
+        lead.append(f"这段条文里没有写{_join([k.label for k in unstated])}")
+        gaps = [*gaps, *(k.label for k in unstated)]
     note = _region_note(top, result.region)
     if style == "full":
         head = "，".join(lead)
@@ -213,6 +216,21 @@ def compose(
         return Answer(text, cites, False, True, result)
     text = f"{note}{_source(top)}里说：{_as_sentence(quote)}{_OFFER}"
     return Answer(text, cites, False, False, result)
+
+
+def _station_part(
+    question: str,
+    missing: list[FactKind],
+    analysis: Analysis,
+    facts: StationFacts | None,
+    station: str,
+) -> tuple[list[dict[str, Any]], str]:
+    """Citations and text of what follows a gap: the station's facts, else a pointer."""
+    chosen = _station_facts(question, missing, analysis, facts)
+    cites = [station_citation(f, v) for f, v in chosen]
+    return cites, _facts_text(chosen) if chosen else _ASK_STATION.format(
+        station=station
+    )
 
 
 def _gaps(missing: list[FactKind], analysis: Analysis) -> list[str]:

@@ -25,7 +25,9 @@ LEXICON = Path(__file__).resolve().parent / "data" / "lexicon.yml"
 # Function words carry no topic: stopwords-iso's Chinese list, plus how people
 # ask (这种, 有没有, 能不能) and whom they ask for (我妈, 老伴), which a question
 # holds and a policy text never does; left in, they outweigh the topic words.
-_STOP = frozenset(stopwordsiso.stopwords("zh")) | frozenset(
+# ...but words that carry a rule's condition stay (80岁以上, 本人申请, 不得收费).
+_KEEP = frozenset("以上 以下 以内 本人 不得 开始 有关".split())
+_STOP = (frozenset(stopwordsiso.stopwords("zh")) - _KEEP) | frozenset(
     "的 了 吗 呢 啊 吧 呀 嘛 哦 嗯 那个 这个 我 我们 你 你们 他 她 我家 我妈 我爸 咱 是 在 有 "
     "和 与 及 或 都 也 就 还 要 会 能 可以 怎么 怎么样 什么 哪些 哪里 如何 多少 几 吗 么 "
     "请问 一下 帮 给 想 问 知道 到底 现在 那 这 里 个 上 下 对 把 被 让 说 问问 么样 "

@@ -205,6 +205,7 @@ class SentencePicker:
         index, sentence, score = scored[best]
         if limit is None:
             return index, sentence
+        text = hits[index].text
         near = [
             k
             for k in (best - 1, best + 1)
@@ -212,6 +213,7 @@ class SentencePicker:
             and scored[k][0] == index
             and scored[k][2] >= score - _NEIGHBOUR_MARGIN
             and len(sentence) + len(scored[k][1]) <= limit
+            and _follows(text, *(scored[j][1] for j in sorted((best, k))))
         ]
         if not near:
             return index, sentence
@@ -253,7 +255,8 @@ class SentencePicker:
         one_year = _SPAN.sub("", q)
         indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(one_year))
         # "到2028年覆盖率要到多少": a sentence about that year states its target
-        years = {f"{y}年" for y in re.findall(r"((?:19|20)\d\d)\s*年", one_year)}
+        years = re.findall(r"((?:19|20)\d\d)\s*年", one_year)
+        year_said = re.compile(rf"(?:{'|'.join(years)})\s*年") if years else None
         out = []
         for k, (i, s) in enumerate(candidates):
             score = (
@@ -263,10 +266,20 @@ class SentencePicker:
                 score += _FACT_BONUS
             score -= _form_cost(s, indicator)
             score += _ANSWER_BONUS * sum(1 for asks, has in wants if has.search(s))
-            if years and any(y in s for y in years):
+            if year_said and year_said.search(s):
                 score += _ANSWER_BONUS
             out.append((i, s, score))
         return out
+
+
+def _follows(text: str, first: str, second: str) -> bool:
+    """Whether ``second`` comes right after ``first`` in the passage, which ends a
+    sentence (so the two read as one quote; a heading line does not end one)."""
+    start = text.find(first)
+    if start < 0 or not _ENDED.search(first):
+        return False
+    end = start + len(first)
+    return text.find(second, end) in range(end, end + 3)
 
 
 def _passage_costs(hits: list[Hit], read: list[int]) -> dict[int, float]:

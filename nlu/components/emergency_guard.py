@@ -10,19 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_TYPE,
     INTENT,
-    INTENT_RANKING_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.components.relabel import Guard, set_intent
 from nlu.emergency_guard import EMERGENCY_TYPES, detect_emergency
 
 logger = logging.getLogger(__name__)
@@ -34,7 +31,7 @@ EMERGENCY_ENTITY = "emergency_type"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class EmergencyGuard(GraphComponent):
+class EmergencyGuard(Guard):
     """Override the intent with ``report_emergency`` on a high-risk phrase."""
 
     @staticmethod
@@ -42,18 +39,9 @@ class EmergencyGuard(GraphComponent):
         return {"intent": EMERGENCY_INTENT, "entity": EMERGENCY_ENTITY}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         self._intent = config.get("intent", EMERGENCY_INTENT)
         self._entity = config.get("entity", EMERGENCY_ENTITY)
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyGuard:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Apply the guard to each parsed message."""
@@ -69,23 +57,10 @@ class EmergencyGuard(GraphComponent):
         before = message.get(INTENT) or {}
         if before.get("name") != self._intent:
             logger.info("emergency guard override (%s)", match.emergency_type)
-        message.set("intent_before_guard", dict(before), add_to_output=True)
+        set_intent(message, self._intent)
         message.set(
             "emergency_guard",
             {"type": match.emergency_type, "phrase": match.phrase},
-            add_to_output=True,
-        )
-        message.set(
-            INTENT, {"name": self._intent, "confidence": 1.0}, add_to_output=True
-        )
-        ranking = [
-            r
-            for r in message.get(INTENT_RANKING_KEY) or []
-            if r.get("name") != self._intent
-        ]
-        message.set(
-            INTENT_RANKING_KEY,
-            [{"name": self._intent, "confidence": 1.0}, *ranking],
             add_to_output=True,
         )
         entities = list(message.get(ENTITIES) or [])

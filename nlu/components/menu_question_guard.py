@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.question import menu_question
+from nlu.components.relabel import Guard, set_intent
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +25,7 @@ logger = logging.getLogger(__name__)
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class MenuQuestionGuard(GraphComponent):
+class MenuQuestionGuard(Guard):
     """Relabel a menu question taken for a booking (or for nothing) as ``ask_policy``."""
 
     @staticmethod
@@ -35,42 +33,15 @@ class MenuQuestionGuard(GraphComponent):
         return {"from": ["book_meal", "nlu_fallback"], "intent": "ask_policy"}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         self._from = set(config.get("from", ["book_meal", "nlu_fallback"]))
         self._intent = config.get("intent", "ask_policy")
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MenuQuestionGuard:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Relabel each parsed message that asks the menu."""
         for message in messages:
-            before = message.get(INTENT) or {}
-            if before.get("name") not in self._from:
-                continue
-            if not menu_question(message.get(TEXT) or ""):
-                continue
-            logger.info(
-                "menu question: %s relabelled %s", before.get("name"), self._intent
-            )
-            message.set("intent_before_guard", dict(before), add_to_output=True)
-            message.set(
-                INTENT, {"name": self._intent, "confidence": 1.0}, add_to_output=True
-            )
-            ranking = [
-                r
-                for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get("name") != self._intent
-            ]
-            message.set(
-                INTENT_RANKING_KEY,
-                [{"name": self._intent, "confidence": 1.0}, *ranking],
-                add_to_output=True,
-            )
+            before = (message.get(INTENT) or {}).get("name")
+            if before in self._from and menu_question(message.get(TEXT) or ""):
+                logger.info("menu question: %s relabelled %s", before, self._intent)
+                set_intent(message, self._intent)
         return messages

@@ -78,6 +78,15 @@ def test_service_detail_needs(question: str, need: str) -> None:
         "承德的社区养老信息平台能提供哪些菜单式服务",
         "国家对长护险有什么规划",
         "国家规划对公共服务场所保留人工窗口有什么要求？",
+        # a review's false alarms: policy questions, not service details
+        "现在有没有高龄津贴",
+        "北京现在有没有长护险",
+        "目前总共规划了多少个驿站",
+        "现在一共有几种补贴",
+        "什么证件可以享受老年优待",
+        "向哪个部门举报养老机构",
+        "保留人工服务窗口吗",
+        "认知症老人找不到了",
     ],
 )
 def test_policy_questions_need_no_service_detail(question: str) -> None:
@@ -101,6 +110,9 @@ def test_policy_questions_need_no_service_detail(question: str) -> None:
         ("我妈老接到诈骗电话，国家对这个打不打击啊？", []),  # a call, no number asked
         ("老人接到推销电话怎么办", []),
         ("驿站给老人理发要交钱不？", ["amount"]),
+        ("政府花钱给老人装扶手吗", []),
+        ("防诈骗电话是多少", ["phone"]),
+        ("诈骗电话举报打哪个", ["phone"]),
     ],
 )
 def test_fee_words_count_as_amount_asked(question: str, kinds: list[str]) -> None:
@@ -197,6 +209,10 @@ def test_a_neighbour_that_answers_as_well_is_read_with_it() -> None:
     assert one in both
     _, short = picker.pick(question, hits, [], limit=len(both) - 1)
     assert short == one  # both do not fit: the best alone
+    # a heading line between them: not one quote
+    apart = text.replace("落地实施。", "落地实施。\n（二）长期护理保险\n")
+    _, alone = picker.pick(question, [_hit(apart)], [], limit=120)
+    assert alone == one
 
 
 def test_a_title_only_passage_neither_reads_nor_sets_the_bar() -> None:
@@ -225,7 +241,10 @@ def test_a_title_only_passage_neither_reads_nor_sets_the_bar() -> None:
         ("明天有啥菜 给我也订一份", False),  # orders: a booking
         ("明天中午给我送一份饭", False),
         ("冬天吃什么菜好", False),  # advice, not the day's menu
+        ("晚上吃什么好消化", False),
         ("晚上吃什么药", False),
+        ("给我说说今天中午吃什么", True),
+        ("今天中午吃什么，一份多少钱", True),
     ],
 )
 def test_a_menu_question_orders_nothing(text: str, asks: bool) -> None:
@@ -238,9 +257,11 @@ def test_a_sentence_naming_the_year_asked_answers_its_figure() -> None:
         "智慧养老院覆盖率达到（%）\u20035\u200310\u200320\u200330\n"
         "加快养老服务数字化转型，2028年末实现智慧养老院覆盖率达到20%。"
     )
-    _, sentence = _picker().pick(
-        "朝阳智慧养老院到2028年覆盖率要到多少", [_hit(text)], []
-    )
+    question = "朝阳智慧养老院到2028年覆盖率要到多少"
+    _, sentence = _picker().pick(question, [_hit(text)], [])
+    assert sentence.startswith("加快养老服务数字化转型")
+    spaced = text.replace("2028年末", "2028 年末")  # the Beijing plan's spacing
+    _, sentence = _picker().pick(question, [_hit(spaced)], [])
     assert sentence.startswith("加快养老服务数字化转型")
 
 
