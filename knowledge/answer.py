@@ -187,9 +187,11 @@ def compose(
     cites = [citation(top, quote)]
     # A number of the kind asked may be elsewhere in the passages (a notice's
     # own contact line) but not in what is read out: this part lacks it.
-    unstated = [k for k in kinds if k not in missing and not states(k, quote)]
-    if style != "short":
-        unstated = []
+    unstated = [
+        k
+        for k in kinds
+        if style == "short" and k not in missing and not states(k, quote)
+    ]
     if unstated:
         station_cites, then = _station_part(
             result.question, missing + unstated, analysis, facts, station

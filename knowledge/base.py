@@ -14,7 +14,7 @@ from assistant.settings import Settings
 from knowledge import sentence_store, station
 from knowledge.answer import Answer, compose
 from knowledge.facts import asked_kinds
-from knowledge.question import Analysis, analyse, on_topic, spoken_years
+from knowledge.question import Analysis, analyse, on_topic
 from knowledge.regions import REGIONS, detect_region
 from knowledge.search import Mode, Searcher, SearchResult
 from knowledge.sentences import SentencePicker
@@ -74,7 +74,7 @@ class KnowledgeBase:
             ValueError: empty question, unknown region or mode.
         """
         return self.searcher.search(
-            spoken_years(question), region=region or self.home_region, k=k, mode=mode
+            question, region=region or self.home_region, k=k, mode=mode
         )
 
     def answer(
@@ -91,7 +91,6 @@ class KnowledgeBase:
         """
         if not question.strip():
             return Answer("没听清您的问题，请再说一遍。", [], True)
-        question = spoken_years(question)
         result = self.search(question, region=region, k=k)
         analysis = analyse(question)
         if (
@@ -106,7 +105,7 @@ class KnowledgeBase:
         return compose(
             result,
             style=style,
-            words=set(tokenizer.words(question)),
+            words=set(tokenizer.words(result.question)),  # as searched
             tokenize=tokenizer.words,
             station=self.settings.station_name,
             analysis=analysis,

@@ -21,6 +21,7 @@ from assistant.settings import Settings
 from knowledge.chunk import Passage
 from knowledge.dense import DenseIndex
 from knowledge.lexical import BM25, Tokenizer, get_tokenizer
+from knowledge.question import spoken_years
 from knowledge.regions import (
     REGIONS,
     detect_region,
@@ -121,6 +122,7 @@ class Searcher:
         self._idf = self.bm25.idf_of
         self._regions = [self.docs.get(p.doc, {}).get("region", "") for p in passages]
         self._docs = np.array([p.doc for p in passages])
+        self._region_factors: dict[str, np.ndarray] = {}  # by wanted region
 
     def _lexical_text(self, passage: Passage) -> str:
         return " ".join(passage.section[-1:]) + " " + passage.text
@@ -151,14 +153,16 @@ class Searcher:
             raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
         if region is not None and region not in REGIONS:
             raise ValueError(f"unknown region {region!r}; valid: {', '.join(REGIONS)}")
-        question = question[: self.settings.knowledge_max_query_chars]
+        # a year said digit by digit (二零二五年) as the documents write it
+        question = spoken_years(question[: self.settings.knowledge_max_query_chars])
         wanted = detect_region(question) or region
         scores, cosines = self._score(strip_region_names(question), mode)
-        if mode == "hybrid" and wanted is not None:
-            scores = scores * self._region_factor(wanted)
-        named = self.named_document(question, wanted)
-        if mode == "hybrid" and named is not None:
-            scores = scores * np.where(self._docs == named, 1.0, _OTHER_DOC)
+        if mode == "hybrid":  # preferences apply to the system users get
+            if wanted is not None:
+                scores = scores * self._region_factor(wanted)
+            named = self.named_document(question, wanted)
+            if named is not None:
+                scores = scores * np.where(self._docs == named, 1.0, _OTHER_DOC)
         order = [int(i) for i in np.argsort(-scores)[:k] if scores[i] > 0]
         q_words = set(self.tokenizer.words(question))
         evidence = self._evidence(q_words, order[0], cosines) if order else 0.0
@@ -221,14 +225,20 @@ class Searcher:
         return docs[0] if len(docs) == 1 else None
 
     def _region_factor(self, wanted: str) -> np.ndarray:
-        """Per-passage multiplier: full for the region asked about, less elsewhere."""
-        return np.array(
-            [
-                _REGION_FLOOR + (1 - _REGION_FLOOR) * region_affinity(r, wanted)
-                for r in self._regions
-            ],
-            dtype=np.float32,
-        )
+        """Per-passage multiplier: full for the region asked about, less elsewhere.
+
+        Worked out once per region (a Python loop over every passage), not per question.
+        """
+        factor = self._region_factors.get(wanted)
+        if factor is None:
+            factor = self._region_factors[wanted] = np.array(
+                [
+                    _REGION_FLOOR + (1 - _REGION_FLOOR) * region_affinity(r, wanted)
+                    for r in self._regions
+                ],
+                dtype=np.float32,
+            )
+        return factor
 
     def _evidence(self, q_words: set[str], row: int, cosines: np.ndarray) -> float:
         """How strongly the best passage supports the question (0..1).

@@ -70,6 +70,7 @@ _FIGURE_ASKED = ANSWER_TYPES[2][0]
 # column of an indicator table.
 _SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*(?:到|至|—|–|－|-|~)\s*(?:19|20)\d\d\s*年?")
 _YEAR = re.compile(r"(?:19|20)\d\d\s*年|展望")
+_YEAR_NAMED = re.compile(r"((?:19|20)\d\d)\s*年")  # the year, as 2028年 or 2028 年
 
 
 def sentences_of(text: str) -> list[str]:
@@ -153,7 +154,7 @@ class SentencePicker:
             )
 
     def _weights(self, question: str) -> dict[str, float]:
-        """IDF of each of the question's tokens (region names are not content)."""
+        """IDF of each of the question's tokens (callers strip region names first)."""
         return {t: self.idf(t) for t in set(self.tokenize(question))}
 
     def excerpt(self, question: str, sentence: str, limit: int) -> str:
@@ -225,13 +226,7 @@ class SentencePicker:
         self, question: str, hits: list[Hit], kinds: list[FactKind]
     ) -> list[tuple[int, str, float]]:
         """Every candidate sentence as (hit index, sentence, score), in reading order."""
-        # The best few passages that say something: a passage holding only a
-        # title or headings answers nothing, and neither reads nor sets the bar.
-        readable = [
-            (i, [s for s in sentences_of(hit.text) if not _is_title(s, hit)])
-            for i, hit in enumerate(hits)
-        ]
-        readable = [(i, found) for i, found in readable if found][:_READ]
+        readable = _readable(hits)
         candidates = [(i, s) for i, found in readable for s in found]
         if not candidates:
             return []
@@ -255,8 +250,7 @@ class SentencePicker:
         one_year = _SPAN.sub("", q)
         indicator = bool(_FIGURE_ASKED.search(q) and _YEAR.search(one_year))
         # "到2028年覆盖率要到多少": a sentence about that year states its target
-        years = re.findall(r"((?:19|20)\d\d)\s*年", one_year)
-        year_said = re.compile(rf"(?:{'|'.join(years)})\s*年") if years else None
+        years = set(_YEAR_NAMED.findall(one_year))
         out = []
         for k, (i, s) in enumerate(candidates):
             score = (
@@ -266,10 +260,26 @@ class SentencePicker:
                 score += _FACT_BONUS
             score -= _form_cost(s, indicator)
             score += _ANSWER_BONUS * sum(1 for asks, has in wants if has.search(s))
-            if year_said and year_said.search(s):
+            if years and years.intersection(_YEAR_NAMED.findall(s)):
                 score += _ANSWER_BONUS
             out.append((i, s, score))
         return out
+
+
+def _readable(hits: list[Hit]) -> list[tuple[int, list[str]]]:
+    """(hit index, sentences) of the best few passages that say something.
+
+    A passage holding only a title or headings answers nothing: it is neither
+    read nor sets the bar for the others. Passages past these are not split.
+    """
+    out: list[tuple[int, list[str]]] = []
+    for i, hit in enumerate(hits):
+        found = [s for s in sentences_of(hit.text) if not _is_title(s, hit)]
+        if found:
+            out.append((i, found))
+            if len(out) == _READ:
+                break
+    return out
 
 
 def _follows(text: str, first: str, second: str) -> bool:

@@ -96,8 +96,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return entry.tracker
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            with self.engine.connect() as connection:
-                last_id = self._last_id(connection, sender_id)
+            last_id = self._last_id(sender_id)
             self._check_out(_Cached(tracker, len(tracker.events), last_id))
         return tracker
 
@@ -106,12 +105,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         while len(self._out) > self.cache_size:  # turns that failed before saving
             self._out.pop(next(iter(self._out)))
 
-    def _last_id(self, connection: Any, sender_id: str) -> int:
-        """The conversation's highest event id (a Core query: the ORM's cost more)."""
+    def _last_id(self, sender_id: str, connection: Any = None) -> int:
+        """The conversation's highest event id (a Core query: the ORM's cost more).
+
+        On ``connection`` when the caller holds one, else on a connection of its own.
+        """
         events = self.SQLEvent.__table__
         query = sa.select(sa.func.max(events.c.id)).where(
             events.c.sender_id == sender_id
         )
+        if connection is None:
+            with self.engine.connect() as own:
+                return int(own.execute(query).scalar() or 0)
         return int(connection.execute(query).scalar() or 0)
 
     def _refresh(self, entry: _Cached) -> bool:
@@ -121,7 +126,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return False  # changed without being saved: trust only the database
         events = self.SQLEvent.__table__
         with self.engine.connect() as connection:
-            last_id = self._last_id(connection, tracker.sender_id)
+            last_id = self._last_id(tracker.sender_id, connection)
             if last_id == entry.last_id:
                 return True
             rows = connection.execute(
@@ -147,8 +152,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         entry = self._out.pop(id(tracker), None)
         if entry is None or entry.tracker is not tracker:
             await super().save(tracker)  # a tracker we did not hand out: Rasa's way
-            with self.engine.connect() as connection:
-                last_id = self._last_id(connection, tracker.sender_id)
+            last_id = self._last_id(tracker.sender_id)
             self._remember(_Cached(tracker, len(tracker.events), last_id))
             return
         await self.stream_events(tracker)

@@ -40,8 +40,8 @@ class EmergencyGuard(Guard):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self._intent = config.get("intent", EMERGENCY_INTENT)
-        self._entity = config.get("entity", EMERGENCY_ENTITY)
+        self._intent = self.config["intent"]
+        self._entity = self.config["entity"]
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Apply the guard to each parsed message."""

@@ -34,8 +34,8 @@ class MenuQuestionGuard(Guard):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self._from = set(config.get("from", ["book_meal", "nlu_fallback"]))
-        self._intent = config.get("intent", "ask_policy")
+        self._from = set(self.config["from"])
+        self._intent = self.config["intent"]
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Relabel each parsed message that asks the menu."""

@@ -16,7 +16,8 @@ class Guard(GraphComponent):
     """A rule-based component after the classifiers: no training, no stored state."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+        # Rasa passes the defaults merged in; a guard made directly gets them too
+        self.config = {**self.get_default_config(), **config}
 
     @classmethod
     def create(
